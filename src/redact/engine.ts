@@ -1,0 +1,356 @@
+/**
+ * The redaction engine for text. One Aho-Corasick pass finds rule keywords; each triggered rule's
+ * regex then runs only in windows around its own keyword hits, so clean text costs one linear scan
+ * and secret-dense text costs work proportional to the secrets, not to rules × text.
+ */
+import { AhoCorasick } from './ahocorasick.js';
+import type { DetectorFile, DetectorRule } from './detectors.js';
+import { type KeyMatcher } from './keys.js';
+import { encodedVariants, type SecretRegistry } from './registry.js';
+import { shannonEntropy, VALIDATORS } from './validators/index.js';
+
+export const MASK = '*****';
+
+/** What was masked: the rule and the offsets in the input. Never the secret itself. */
+export interface Finding {
+  readonly ruleId: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface RedactResult {
+  readonly text: string;
+  readonly findings: readonly Finding[];
+}
+
+export interface RuleInfo {
+  readonly id: string;
+  readonly category: 'secret' | 'pii';
+  readonly description: string;
+}
+
+interface CompiledRule {
+  readonly id: string;
+  readonly regex: RegExp;
+  readonly secretGroup: number;
+  readonly entropy: number;
+  readonly validator: ((secret: string) => boolean) | undefined;
+  readonly maxLength: number;
+  readonly stopwords: readonly string[];
+}
+
+export interface EngineOptions {
+  readonly detectors: readonly DetectorFile[];
+  readonly pii: boolean;
+  readonly disabledRules: readonly string[];
+  readonly keys: KeyMatcher;
+  readonly registry: SecretRegistry;
+}
+
+const KEY_VALUE_RULE = 'sensitive-key';
+/** Upper bound on one line examined by the key-value rule, on each side of the keyword. */
+const KEY_VALUE_REACH = 1024;
+/** Values that stand for a secret rather than being one. */
+const PLACEHOLDER_MARKERS = ['${', '{{', 'process.env', 'os.environ', '<', MASK, '[redacted]', '[filtered]'];
+
+function compileRule(rule: DetectorRule): CompiledRule {
+  const flags = `g${rule.secretGroup === undefined ? '' : 'd'}${rule.flags ?? ''}`;
+  return {
+    id: rule.id,
+    // eslint-disable-next-line security/detect-non-literal-regexp -- rules are schema-checked data; built-in ones are proven linear by test/redact/linear.test.ts
+    regex: new RegExp(rule.regex, flags),
+    secretGroup: rule.secretGroup ?? 0,
+    entropy: rule.entropy ?? 0,
+    validator: rule.validator === undefined ? undefined : VALIDATORS[rule.validator],
+    maxLength: rule.maxLength,
+    stopwords: (rule.stopwords ?? []).map((word) => word.toLowerCase()),
+  };
+}
+
+export class Engine {
+  /** Rules that run near their keywords. */
+  private readonly keyed: CompiledRule[] = [];
+  /** Rules that have no keyword and run over all text (PII such as card numbers). */
+  private readonly unkeyed: CompiledRule[] = [];
+  /** For each keyword in the prefilter: the keyed rules it triggers (indices), or -1 for the key-value rule. */
+  private readonly keywordTargets: number[][] = [];
+  private readonly keywordLengths: number[] = [];
+  private readonly prefilter: AhoCorasick;
+  private readonly allowValues: ReadonlySet<string>;
+  private readonly allowRegexes: readonly RegExp[];
+  private readonly keys: KeyMatcher;
+  private readonly registry: SecretRegistry;
+  private literalMatcher: { version: number; matcher: AhoCorasick | undefined; labels: string[] } | undefined;
+  /** The longest span any rule can match: streams keep this much text between chunks. */
+  readonly maxMatchLength: number;
+  /** The rules in force, for `bulwark redact --list-rules`. */
+  readonly rules: RuleInfo[] = [];
+
+  constructor(options: EngineOptions) {
+    this.keys = options.keys;
+    this.registry = options.registry;
+    const disabled = new Set(options.disabledRules);
+    const keywordIndex = new Map<string, number>();
+    const addKeyword = (keyword: string, target: number): void => {
+      const normalized = keyword.toLowerCase().replaceAll('-', '_');
+      let index = keywordIndex.get(normalized);
+      if (index === undefined) {
+        index = this.keywordTargets.length;
+        keywordIndex.set(normalized, index);
+        this.keywordTargets.push([]);
+        this.keywordLengths.push(normalized.length);
+      }
+      const targets = this.keywordTargets[index];
+      if (targets !== undefined && !targets.includes(target)) targets.push(target);
+    };
+    const allowValues = new Set<string>();
+    const allowRegexes: RegExp[] = [];
+    let maxMatchLength = KEY_VALUE_REACH * 2;
+    for (const file of options.detectors) {
+      for (const value of file.allowlist?.values ?? []) allowValues.add(value);
+      // eslint-disable-next-line security/detect-non-literal-regexp -- allowlist regexes are schema-checked data
+      for (const source of file.allowlist?.regexes ?? []) allowRegexes.push(new RegExp(source));
+      for (const rule of file.rules) {
+        if (disabled.has(rule.id) || (rule.category === 'pii' && !options.pii)) continue;
+        const compiled = compileRule(rule);
+        this.rules.push({ id: rule.id, category: rule.category, description: rule.description });
+        maxMatchLength = Math.max(maxMatchLength, rule.maxLength);
+        if (rule.keywords.length === 0) {
+          this.unkeyed.push(compiled);
+        } else {
+          this.keyed.push(compiled);
+          for (const keyword of rule.keywords) addKeyword(keyword, this.keyed.length - 1);
+        }
+      }
+    }
+    if (!disabled.has(KEY_VALUE_RULE)) {
+      for (const keyword of options.keys.keywords) addKeyword(keyword, -1);
+      this.rules.push({ id: KEY_VALUE_RULE, category: 'secret', description: 'Values assigned to sensitive keys (KEY=value, key: value, "key": "value")' });
+    }
+    this.allowValues = allowValues;
+    this.allowRegexes = allowRegexes;
+    this.maxMatchLength = maxMatchLength;
+    this.prefilter = new AhoCorasick([...keywordIndex.keys()], { caseFold: true, foldDash: true });
+  }
+
+  /** All findings in text, sorted by start, overlaps resolved (a span inside another is dropped). */
+  find(text: string): Finding[] {
+    const found: Finding[] = [];
+    this.findKeyed(text, found);
+    for (const rule of this.unkeyed) this.runRule(rule, text, 0, text.length, found);
+    this.findRegistered(text, found);
+    return resolveOverlaps(found);
+  }
+
+  redact(text: string): RedactResult {
+    const findings = this.find(text);
+    return { text: applyMask(text, findings), findings };
+  }
+
+  private findKeyed(text: string, found: Finding[]): void {
+    // Per rule: the windows [start, end) around its keyword hits, merged as they arrive (hits come in order).
+    const windows = new Map<number, number[]>();
+    const keyValueLines: number[] = [];
+    this.prefilter.scan(text, (keyword, end) => {
+      const start = end - (this.keywordLengths[keyword] ?? 0);
+      for (const target of this.keywordTargets[keyword] ?? []) {
+        if (target === -1) {
+          keyValueLines.push(start, end);
+          continue;
+        }
+        const rule = this.keyed[target];
+        if (rule === undefined) continue;
+        const from = Math.max(0, start - rule.maxLength);
+        const to = Math.min(text.length, end + rule.maxLength);
+        let list = windows.get(target);
+        if (list === undefined) windows.set(target, (list = []));
+        const lastEnd = list.length > 0 ? (list[list.length - 1] ?? 0) : -1;
+        if (from <= lastEnd) list[list.length - 1] = Math.max(lastEnd, to);
+        else list.push(from, to);
+      }
+    });
+    for (const [target, list] of windows) {
+      const rule = this.keyed[target];
+      if (rule === undefined) continue;
+      for (let i = 0; i < list.length; i += 2) this.runRule(rule, text, list[i] ?? 0, list[i + 1] ?? 0, found);
+    }
+    if (keyValueLines.length > 0) this.findKeyValues(text, keyValueLines, found);
+  }
+
+  /** Runs one rule over text[from, to), with one character of context before so boundaries hold. */
+  private runRule(rule: CompiledRule, text: string, from: number, to: number, found: Finding[]): void {
+    const contextStart = from > 0 ? from - 1 : 0;
+    const slice = contextStart === 0 && to === text.length ? text : text.slice(contextStart, to);
+    const regex = rule.regex;
+    regex.lastIndex = from - contextStart;
+    for (let match = regex.exec(slice); match !== null; match = regex.exec(slice)) {
+      if (match[0].length === 0) {
+        regex.lastIndex++;
+        continue;
+      }
+      let start = match.index;
+      let secret = match[0];
+      if (rule.secretGroup > 0) {
+        const span = match.indices?.[rule.secretGroup];
+        const value = match[rule.secretGroup];
+        if (span === undefined || value === undefined) continue;
+        start = span[0];
+        secret = value;
+      }
+      if (this.accepts(rule, secret)) found.push({ ruleId: rule.id, start: contextStart + start, end: contextStart + start + secret.length });
+    }
+  }
+
+  private accepts(rule: CompiledRule, secret: string): boolean {
+    if (secret.length === 0 || this.allowValues.has(secret)) return false;
+    if (rule.stopwords.length > 0) {
+      const lower = secret.toLowerCase();
+      if (rule.stopwords.some((word) => lower.includes(word))) return false;
+    }
+    if (rule.entropy > 0 && shannonEntropy(secret) < rule.entropy) return false;
+    if (rule.validator !== undefined && !rule.validator(secret)) return false;
+    return !this.allowRegexes.some((regex) => regex.test(secret));
+  }
+
+  /**
+   * The key-value rule: `KEY=value`, `KEY: value`, `"key": "value"` where KEY is a sensitive key.
+   * Runs on the lines around keyword hits and checks the key with the same matcher as objects use.
+   */
+  private findKeyValues(text: string, hits: readonly number[], found: Finding[]): void {
+    let doneUpTo = -1;
+    for (let i = 0; i < hits.length; i += 2) {
+      const hitStart = hits[i] ?? 0;
+      if (hitStart < doneUpTo) continue;
+      const lineStart = Math.max(text.lastIndexOf('\n', hitStart - 1) + 1, hitStart - KEY_VALUE_REACH);
+      let lineEnd = text.indexOf('\n', hitStart);
+      if (lineEnd < 0 || lineEnd - hitStart > KEY_VALUE_REACH) lineEnd = Math.min(text.length, hitStart + KEY_VALUE_REACH);
+      scanKeyValueLine(text, lineStart, lineEnd, this.keys, found);
+      doneUpTo = lineEnd;
+    }
+  }
+
+  private findRegistered(text: string, found: Finding[]): void {
+    const registry = this.registry;
+    if (registry.size === 0) return;
+    if (this.literalMatcher?.version !== registry.version) {
+      const patterns: string[] = [];
+      const labels: string[] = [];
+      for (const [value, label] of registry.entries()) {
+        for (const variant of encodedVariants(value)) {
+          patterns.push(variant.text);
+          labels.push(variant.encoding === 'raw' ? label : `${label}:${variant.encoding}`);
+        }
+      }
+      this.literalMatcher = { version: registry.version, matcher: new AhoCorasick(patterns, { caseFold: false }), labels };
+    }
+    const { matcher, labels } = this.literalMatcher;
+    if (matcher === undefined) return;
+    matcher.scan(text, (pattern, end) => {
+      const literal = matcher.patterns[pattern] ?? '';
+      const start = end - literal.length;
+      // Characters outside the automaton's alphabet share one class, so confirm the literal.
+      if (text.startsWith(literal, start)) found.push({ ruleId: labels[pattern] ?? 'registered-secret', start, end });
+    });
+  }
+
+  /** The longest registered variant, so streams can keep enough overlap for literals too. */
+  registeredMaxLength(): number {
+    let max = 0;
+    for (const [value] of this.registry.entries()) max = Math.max(max, encodedVariants(value).reduce((m, v) => Math.max(m, v.text.length), 0));
+    return max;
+  }
+}
+
+const KEY_CHAR = /[A-Za-z0-9_.-]/;
+const SCHEME_WORD = /^(?:bearer|basic|token|bot|digest|apikey|api-key)\s+/i;
+
+/**
+ * Scans one line for `key <sep> value` pairs. Hand-written rather than one regex so that it stays
+ * linear and can apply the glob key matcher to each key it finds.
+ */
+function scanKeyValueLine(text: string, lineStart: number, lineEnd: number, keys: KeyMatcher, found: Finding[]): void {
+  let i = lineStart;
+  while (i < lineEnd) {
+    // Find the next key token.
+    while (i < lineEnd && !KEY_CHAR.test(text.charAt(i))) i++;
+    const keyStart = i;
+    while (i < lineEnd && KEY_CHAR.test(text.charAt(i))) i++;
+    const keyEnd = i;
+    if (keyEnd === keyStart) break;
+    if (keyEnd - keyStart > 128) continue;
+    const quotedKey = keyStart > lineStart && (text.charAt(keyStart - 1) === '"' || text.charAt(keyStart - 1) === "'") && (text.charAt(keyEnd) === '"' || text.charAt(keyEnd) === "'");
+    let j = keyEnd + (quotedKey ? 1 : 0);
+    while (j < lineEnd && (text.charAt(j) === ' ' || text.charAt(j) === '\t')) j++;
+    const separator = text.charAt(j);
+    if (separator !== '=' && separator !== ':') continue;
+    // `==`, `=>`-less comparisons and `::` are code, not assignments.
+    if (text.charAt(j + 1) === '=' || (separator === ':' && text.charAt(j + 1) === ':')) continue;
+    // An unquoted `key: value` counts only at the start of a line (YAML, HTTP headers): in prose,
+    // "your password: it must..." is not a credential.
+    if (separator === ':' && !quotedKey) {
+      const before = text.slice(lineStart, keyStart).trim();
+      if (before !== '' && before !== '-' && before !== 'export') continue;
+    }
+    const key = text.slice(keyStart, keyEnd);
+    if (!keys.matches(key)) continue;
+    j++;
+    while (j < lineEnd && (text.charAt(j) === ' ' || text.charAt(j) === '\t')) j++;
+    let valueStart = j;
+    let valueEnd: number;
+    const quote = text.charAt(j);
+    if (quote === '"' || quote === "'" || quote === '`') {
+      valueStart = j + 1;
+      valueEnd = valueStart;
+      while (valueEnd < lineEnd && text.charAt(valueEnd) !== quote) {
+        if (text.charAt(valueEnd) === '\\') valueEnd++;
+        valueEnd++;
+      }
+      valueEnd = Math.min(valueEnd, lineEnd);
+    } else if (separator === ':') {
+      valueEnd = lineEnd;
+      while (valueEnd > valueStart && /[\s,;]/.test(text.charAt(valueEnd - 1))) valueEnd--;
+    } else {
+      valueEnd = valueStart;
+      while (valueEnd < lineEnd && !/[\s&;,"'`)}\]]/.test(text.charAt(valueEnd))) valueEnd++;
+    }
+    const scheme = SCHEME_WORD.exec(text.slice(valueStart, Math.min(valueEnd, valueStart + 16)));
+    if (scheme !== null) valueStart += scheme[0].length;
+    i = Math.max(valueEnd, keyEnd + 1);
+    if (valueEnd <= valueStart) continue;
+    const value = text.slice(valueStart, valueEnd);
+    const lower = value.toLowerCase();
+    if (PLACEHOLDER_MARKERS.some((marker) => lower.includes(marker)) || value === 'null' || value === 'undefined' || value === 'true' || value === 'false') continue;
+    found.push({ ruleId: KEY_VALUE_RULE, start: valueStart, end: valueEnd });
+  }
+}
+
+/** Sorts findings and drops those inside an earlier, longer one; partial overlaps are both kept. */
+export function resolveOverlaps(findings: Finding[]): Finding[] {
+  if (findings.length < 2) return findings;
+  findings.sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: Finding[] = [];
+  let coveredTo = -1;
+  for (const finding of findings) {
+    if (finding.end <= coveredTo) continue;
+    kept.push(finding);
+    coveredTo = finding.end;
+  }
+  return kept;
+}
+
+/** Replaces each span (merging partial overlaps) with the mask. */
+export function applyMask(text: string, findings: readonly Finding[]): string {
+  if (findings.length === 0) return text;
+  const parts: string[] = [];
+  let at = 0;
+  for (const finding of findings) {
+    if (finding.start >= at) {
+      parts.push(text.slice(at, finding.start), MASK);
+    } else if (finding.end <= at) {
+      continue;
+    }
+    at = Math.max(at, finding.end);
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
+}

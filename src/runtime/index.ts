@@ -1,0 +1,52 @@
+/**
+ * Turns an effective policy into the process-wide services every command shares: the redactor
+ * (with the policy's rules and every secret the process knows registered) and the logger.
+ */
+import { createLogger, type Logger } from '../log/index.js';
+import { explainPolicy, loadPolicy, type LoadedPolicy, type Policy } from '../policy/index.js';
+import { builtinDetectors, compileKeyPatterns, defaultRegistry, loadDetectorFile, Redactor, setDefaultRedactor } from '../redact/index.js';
+
+export interface Runtime {
+  readonly loaded: LoadedPolicy;
+  readonly redactor: Redactor;
+  readonly logger: Logger;
+}
+
+export function redactorFromPolicy(policy: Policy, overrides: { pii?: boolean; extraRulesFile?: string; disabledRules?: readonly string[] } = {}): Redactor {
+  const { redaction } = policy;
+  const extra = overrides.extraRulesFile ?? redaction.extraRulesFile;
+  defaultRegistry.setMinLength(redaction.minRegisteredSecretLength);
+  return new Redactor({
+    pii: overrides.pii ?? redaction.pii,
+    keys: redaction.keys,
+    disabledRules: [...redaction.disabledRules, ...(overrides.disabledRules ?? [])],
+    detectors: extra === null || extra === undefined ? [builtinDetectors()] : [builtinDetectors(), loadDetectorFile(extra)],
+    registry: defaultRegistry,
+  });
+}
+
+/**
+ * Registers the values bulwark already holds in clear: policy fields marked secret and environment
+ * variables whose names are sensitive keys (GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, ...).
+ */
+export function registerKnownSecrets(loaded: LoadedPolicy, env: NodeJS.ProcessEnv, keys: readonly string[]): number {
+  let count = 0;
+  for (const entry of explainPolicy(loaded, { reveal: true })) {
+    if (entry.secret && typeof entry.value === 'string' && defaultRegistry.register(entry.value, `policy:${entry.path}`)) count++;
+  }
+  const sensitive = compileKeyPatterns(keys);
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && sensitive.matches(name) && defaultRegistry.register(value, `env:${name}`)) count++;
+  }
+  return count;
+}
+
+export async function loadRuntime(options: { configFile?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Runtime> {
+  const env = options.env ?? process.env;
+  const loaded = await loadPolicy({ file: options.configFile, cwd: options.cwd ?? process.cwd(), env });
+  const redactor = redactorFromPolicy(loaded.policy);
+  setDefaultRedactor(redactor);
+  registerKnownSecrets(loaded, env, loaded.policy.redaction.keys);
+  const logger = createLogger({ level: loaded.policy.log.level, format: loaded.policy.log.format, redactor });
+  return { loaded, redactor, logger };
+}
