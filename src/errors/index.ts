@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   BWK_POLICY_INSECURE_PERMISSIONS: { exit: EXIT.usage, summary: 'the policy file is writable by group or others' },
   BWK_POLICY_ENV_MISSING: { exit: EXIT.usage, summary: 'a ${VAR} in the policy names an unset environment variable' },
   BWK_POLICY_ENV_NOT_ALLOWED: { exit: EXIT.usage, summary: '${VAR} interpolation used in a field that does not allow it' },
+  BWK_POLICY_EXISTS: { exit: EXIT.usage, summary: 'policy init would overwrite an existing policy file' },
   BWK_REDACT_RULES_INVALID: { exit: EXIT.usage, summary: 'a detector rules file does not match its schema' },
   BWK_IO: { exit: EXIT.usage, summary: 'a file could not be read or written' },
   BWK_INTERNAL: { exit: EXIT.internal, summary: 'bulwark failed; this is a bug' },

@@ -61,5 +61,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   // Synchronous in-process pretty printing: a worker-thread transport could outlive a short CLI run and lose lines.
   const destination =
     options.destination ?? (pretty ? PinoPretty({ destination: 2, colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : pino.destination({ fd: 2, sync: true }));
-  return pino(pinoOptions, destination);
+  const logger = pino(pinoOptions, destination);
+  // pino applies formatters.bindings to the root only (children get an identity formatter), so
+  // child bindings are redacted here. Children are created with Object.create(parent) and
+  // inherit this wrapper.
+  const pinoChild = logger.child;
+  logger.child = function redactingChild(this: Logger, bindings, childOptions) {
+    return pinoChild.call(this, redactor().redactValue(bindings).value as typeof bindings, childOptions);
+  } as typeof logger.child;
+  return logger;
 }

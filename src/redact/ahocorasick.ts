@@ -26,7 +26,12 @@ export class AhoCorasick {
   readonly patterns: readonly string[];
   private readonly classOf: Uint16Array;
   private readonly classCount: number;
-  private readonly delta: Int32Array;
+  /**
+   * Transitions, indexed by `row + class` where row = state × classCount. Entries hold the next
+   * state's row, bitwise-negated when that state ends a pattern, so the hot loop needs no
+   * multiplication and one sign test to see a match.
+   */
+  private readonly rows: Int32Array;
   /** For each state, the patterns that end there (own and inherited through failure links). */
   private readonly outputs: (readonly number[] | undefined)[];
   private readonly terminal: Uint8Array;
@@ -77,7 +82,7 @@ export class AhoCorasick {
 
     // Breadth-first: failure links folded into a complete transition table.
     const stateCount = goto.length;
-    this.delta = new Int32Array(stateCount * classCount);
+    const delta = new Int32Array(stateCount * classCount);
     this.outputs = new Array<readonly number[] | undefined>(stateCount);
     this.terminal = new Uint8Array(stateCount);
     const fail = new Int32Array(stateCount);
@@ -85,7 +90,7 @@ export class AhoCorasick {
     for (let cls = 0; cls < classCount; cls++) {
       const next = goto[0]?.get(cls);
       if (next !== undefined) {
-        this.delta[cls] = next;
+        delta[cls] = next;
         fail[next] = 0;
         queue.push(next);
       }
@@ -98,14 +103,19 @@ export class AhoCorasick {
       for (let cls = 0; cls < classCount; cls++) {
         const next = goto[state]?.get(cls);
         if (next !== undefined) {
-          fail[next] = this.delta[failState * classCount + cls] ?? 0;
-          this.delta[state * classCount + cls] = next;
+          fail[next] = delta[failState * classCount + cls] ?? 0;
+          delta[state * classCount + cls] = next;
           queue.push(next);
         } else {
-          this.delta[state * classCount + cls] = this.delta[failState * classCount + cls] ?? 0;
+          delta[state * classCount + cls] = delta[failState * classCount + cls] ?? 0;
         }
       }
     }
+    this.rows = this.encodeRows(delta);
+  }
+
+  private encodeRows(delta: Int32Array): Int32Array {
+    return delta.map((next) => (this.terminal[next] === 1 ? ~(next * this.classCount) : next * this.classCount));
   }
 
   private setOutputs(state: number, own: readonly number[], inherited: readonly number[] | undefined): void {
@@ -116,26 +126,30 @@ export class AhoCorasick {
     }
   }
 
-  /** Calls onHit for every occurrence in text[from, to). Returns nothing; the caller collects. */
+  /** Calls onHit for every occurrence in text[from, to). */
   scan(text: string, onHit: (pattern: number, end: number) => void, from = 0, to = text.length): void {
-    const { classOf, delta, classCount, terminal, outputs } = this;
-    let state = 0;
+    const { classOf, rows, classCount, outputs } = this;
+    let row = 0;
     for (let i = from; i < to; i++) {
-      state = delta[state * classCount + (classOf[text.charCodeAt(i)] ?? 0)] ?? 0;
-      if (terminal[state] === 1) {
-        const out = outputs[state];
-        if (out !== undefined) for (const pattern of out) onHit(pattern, i + 1);
+      const next = rows[row + (classOf[text.charCodeAt(i)] as number)] as number;
+      if (next >= 0) {
+        row = next;
+        continue;
       }
+      row = ~next;
+      const out = outputs[row / classCount];
+      if (out !== undefined) for (const pattern of out) onHit(pattern, i + 1);
     }
   }
 
-  /** True when any pattern occurs in text: the fast path for clean text. */
+  /** True when any pattern occurs in text. */
   test(text: string): boolean {
-    const { classOf, delta, classCount, terminal } = this;
-    let state = 0;
+    const { classOf, rows } = this;
+    let row = 0;
     for (let i = 0; i < text.length; i++) {
-      state = delta[state * classCount + (classOf[text.charCodeAt(i)] ?? 0)] ?? 0;
-      if (terminal[state] === 1) return true;
+      const next = rows[row + (classOf[text.charCodeAt(i)] as number)] as number;
+      if (next < 0) return true;
+      row = next;
     }
     return false;
   }

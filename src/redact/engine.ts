@@ -48,6 +48,7 @@ export interface EngineOptions {
 }
 
 const KEY_VALUE_RULE = 'sensitive-key';
+const FLATTEN = /^/;
 /** Upper bound on one line examined by the key-value rule, on each side of the keyword. */
 const KEY_VALUE_REACH = 1024;
 /** Values that stand for a secret rather than being one. */
@@ -135,6 +136,9 @@ export class Engine {
 
   /** All findings in text, sorted by start, overlaps resolved (a span inside another is dropped). */
   find(text: string): Finding[] {
+    // Concatenated strings (stream buffers) are rope-shaped in V8, and charCodeAt on a rope is
+    // several times slower; running any regex flattens the string once, in native code.
+    FLATTEN.test(text);
     const found: Finding[] = [];
     this.findKeyed(text, found);
     for (const rule of this.unkeyed) this.runRule(rule, text, 0, text.length, found);

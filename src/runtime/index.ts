@@ -3,7 +3,7 @@
  * (with the policy's rules and every secret the process knows registered) and the logger.
  */
 import { createLogger, type Logger } from '../log/index.js';
-import { explainPolicy, loadPolicy, type LoadedPolicy, type Policy } from '../policy/index.js';
+import { loadPolicy, policySecretValues, type LoadedPolicy, type Policy } from '../policy/index.js';
 import { builtinDetectors, compileKeyPatterns, defaultRegistry, loadDetectorFile, Redactor, setDefaultRedactor } from '../redact/index.js';
 
 export interface Runtime {
@@ -31,9 +31,7 @@ export function redactorFromPolicy(policy: Policy, overrides: { pii?: boolean; e
  */
 export function registerKnownSecrets(loaded: LoadedPolicy, env: NodeJS.ProcessEnv, keys: readonly string[]): number {
   let count = 0;
-  for (const entry of explainPolicy(loaded, { reveal: true })) {
-    if (entry.secret && typeof entry.value === 'string' && defaultRegistry.register(entry.value, `policy:${entry.path}`)) count++;
-  }
+  for (const value of policySecretValues(loaded.policy)) if (defaultRegistry.register(value, 'policy-secret')) count++;
   const sensitive = compileKeyPatterns(keys);
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && sensitive.matches(name) && defaultRegistry.register(value, `env:${name}`)) count++;

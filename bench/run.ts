@@ -1,0 +1,33 @@
+/**
+ * `npm run bench`: every benchmark, peers side by side, printed as tables and saved as JSON in
+ * bench/.work/results.json. Sizes can be scaled with BENCH_MB (default 64).
+ */
+import { writeFileSync } from 'node:fs';
+import { formatAccuracyBench, runAccuracyBench } from './accuracy.js';
+import { formatLoggerBench, runLoggerBench } from './logger.js';
+import { formatRedactBench, runRedactBench } from './redact.js';
+import { WORK, workFile } from './util.js';
+
+const megabytes = Number(process.env.BENCH_MB ?? '64');
+const only = process.argv.slice(2);
+const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
+const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
+
+if (wanted('redact')) {
+  const result = runRedactBench({ megabytes, peerMegabytes: Math.min(megabytes, 16) });
+  results.redact = result;
+  process.stdout.write(`\n## bulwark redact vs secretlint\n\n${formatRedactBench(result)}\n`);
+}
+if (wanted('logger')) {
+  const result = runLoggerBench(200_000);
+  results.logger = result;
+  process.stdout.write(`\n## logger vs pino\n\n${formatLoggerBench(result)}\n`);
+}
+if (wanted('accuracy')) {
+  const result = await runAccuracyBench();
+  results.accuracy = result;
+  process.stdout.write(`\n## accuracy vs secretlint\n\n${formatAccuracyBench(result)}\n`);
+}
+workFile('.keep', '');
+writeFileSync(`${WORK}results.json`, `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(`\nresults: ${WORK}results.json\n`);
