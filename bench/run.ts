@@ -24,7 +24,7 @@ if (wanted('logger')) {
   process.stdout.write(`\n## logger vs pino\n\n${formatLoggerBench(result)}\n`);
 }
 if (wanted('accuracy')) {
-  const result = await runAccuracyBench();
+  const result = runAccuracyBench();
   results.accuracy = result;
   process.stdout.write(`\n## accuracy vs secretlint\n\n${formatAccuracyBench(result)}\n`);
 }

@@ -52,14 +52,15 @@ async function withJsonErrors(json: boolean | undefined, file: string | null, ru
     await run();
   } catch (error) {
     if (json !== true || !isBulwarkError(error)) throw error;
-    write(JSON.stringify({ ok: false, file, error: error.toJSON() }, null, 2));
+    const named = typeof error.details.file === 'string' ? error.details.file : file;
+    write(JSON.stringify({ ok: false, file: named, error: error.toJSON() }, null, 2));
     process.exitCode = error.exitCode;
   }
 }
 
 async function validateCommand(file: string | undefined, options: GlobalOptions): Promise<void> {
   const named = file ?? options.config;
-  await withJsonErrors(options.json, named ?? process.env[POLICY_ENV_VAR] ?? null, async () => {
+  await withJsonErrors(options.json, named ?? process.env.BULWARK_CONFIG ?? null, async () => {
     const loaded = await loadPolicy({ file: named, cwd: process.cwd(), env: process.env });
     const counts = countSources(loaded);
     if (options.json === true) {
@@ -94,7 +95,7 @@ function schemaReference(targetDir: string): string {
 }
 
 async function initCommand(options: GlobalOptions): Promise<void> {
-  const named = options.config ?? process.env[POLICY_ENV_VAR];
+  const named = options.config ?? process.env.BULWARK_CONFIG;
   const target = path.resolve(process.cwd(), named !== undefined && named !== '' ? named : DEFAULT_POLICY_FILE);
   const text = initialPolicyText(schemaReference(path.dirname(target)));
   validatePolicyText(text, target, {}); // what init writes must load
@@ -111,6 +112,7 @@ async function initCommand(options: GlobalOptions): Promise<void> {
     try {
       // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator names the policy file
       await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
+      // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator names the policy file
       await rename(temporary, target);
     } catch (error) {
       await rm(temporary, { force: true });

@@ -59,7 +59,7 @@ export function registerRedactCommand(program: Command): void {
         return;
       }
       const runtime = await loadRuntime({ configFile: program.opts<{ config?: string }>().config });
-      const redactor = redactorFromPolicy(runtime.loaded.policy, { pii: flags.pii, extraRulesFile: flags.rules, disabledRules: flags.disable ?? [] });
+      const redactor = redactorFromPolicy(runtime.loaded.policy, runtime.loaded.file, { pii: flags.pii, extraRulesFile: flags.rules, disabledRules: flags.disable ?? [] });
       if (flags.listRules === true) {
         const rules = redactor.listRules();
         if (flags.json === true) process.stdout.write(`${JSON.stringify(rules, null, 2)}\n`);

@@ -65,9 +65,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   // pino applies formatters.bindings to the root only (children get an identity formatter), so
   // child bindings are redacted here. Children are created with Object.create(parent) and
   // inherit this wrapper.
-  const pinoChild = logger.child;
+  const pinoChild = Object.getPrototypeOf(logger) as Pick<Logger, 'child'>;
   logger.child = function redactingChild(this: Logger, bindings, childOptions) {
-    return pinoChild.call(this, redactor().redactValue(bindings).value as typeof bindings, childOptions);
+    return pinoChild.child.call(this, redactor().redactValue(bindings).value as typeof bindings, childOptions);
   } as typeof logger.child;
   return logger;
 }

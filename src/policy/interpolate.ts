@@ -111,7 +111,7 @@ function walk(value: unknown, node: SchemaNode, pointer: string, env: Env, resul
   }
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
       // Notes ($comment, $schema) are never expanded or checked; keys the schema does not know
       // are left alone, and validation reports them.
       const child = IGNORED_KEYS.has(key) ? undefined : childNode(node, key);

@@ -53,7 +53,7 @@ class Parser {
     let line = 1;
     let lineStart = 0;
     for (let i = 0; i < at && i < this.text.length; i++) {
-      if (this.text[i] === '\n') {
+      if (this.text.charAt(i) === '\n') {
         line++;
         lineStart = i + 1;
       }

@@ -39,6 +39,7 @@ export interface LocatedPolicy {
 
 async function exists(file: string): Promise<boolean> {
   try {
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- the policy file's own path
     await lstat(file);
     return true;
   } catch {
@@ -51,7 +52,7 @@ export async function locatePolicyFile(options: LoadPolicyOptions = {}): Promise
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   if (options.file !== undefined && options.file !== '') return { file: path.resolve(cwd, options.file), namedBy: 'the command line' };
-  const fromEnv = env[POLICY_ENV_VAR];
+  const fromEnv = env.BULWARK_CONFIG;
   if (fromEnv !== undefined && fromEnv !== '') return { file: path.resolve(cwd, fromEnv), namedBy: 'BULWARK_CONFIG' };
   const local = path.resolve(cwd, DEFAULT_POLICY_FILE);
   return (await exists(local)) ? { file: local, namedBy: 'the working directory' } : null;

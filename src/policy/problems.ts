@@ -16,18 +16,18 @@ export function editDistance(a: string, b: string): number {
   const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    const above = rows[i - 1] ?? [];
+    const above = rows.at(i - 1) ?? [];
     for (let j = 1; j <= b.length; j++) {
       const cost = a.charAt(i - 1) === b.charAt(j - 1) ? 0 : 1;
-      let best = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + cost);
+      let best = Math.min((above.at(j) ?? 0) + 1, (row.at(j - 1) ?? 0) + 1, (above.at(j - 1) ?? 0) + cost);
       if (i > 1 && j > 1 && a.charAt(i - 1) === b.charAt(j - 2) && a.charAt(i - 2) === b.charAt(j - 1)) {
-        best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+        best = Math.min(best, (rows.at(i - 2)?.at(j - 2) ?? 0) + 1);
       }
       row.push(best);
     }
     rows.push(row);
   }
-  return rows[a.length]?.[b.length] ?? Math.max(a.length, b.length);
+  return rows.at(a.length)?.at(b.length) ?? Math.max(a.length, b.length);
 }
 
 /** The candidate closest to `input` (ignoring case), if it is close enough to be a likely typo. */

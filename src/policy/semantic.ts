@@ -24,7 +24,9 @@ export function commandBaseName(command: string): string {
 
 export function isLoopbackHost(host: string): boolean {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  return bare === 'localhost' || bare === '::1' || /^127(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}$/.test(bare);
+  if (bare === 'localhost' || bare === '::1') return true;
+  const octets = bare.split('.');
+  return octets.length === 4 && octets[0] === '127' && octets.every((octet) => /^[0-9]{1,3}$/.test(octet) && Number(octet) <= 255);
 }
 
 export function checkExecution(section: ExecutionPolicy, base = '/execution'): PolicyProblem[] {
@@ -41,8 +43,10 @@ export function checkExecution(section: ExecutionPolicy, base = '/execution'): P
   return problems;
 }
 
-const LABEL = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?';
-const HOSTNAME = new RegExp(`^${LABEL}(\\.${LABEL})*$`);
+/** A DNS name: labels of 1-63 letters, digits and inner hyphens, 253 characters at most. */
+function isHostName(name: string): boolean {
+  return name.length <= 253 && name.split('.').every((label) => /^[a-z0-9-]{1,63}$/.test(label) && !label.startsWith('-') && !label.endsWith('-'));
+}
 
 /** Checks one `host`, `host:port` or `*.domain[:port]` entry; returns the reason it is wrong. */
 export function hostEntryProblem(entry: string): string | undefined {
@@ -50,23 +54,26 @@ export function hostEntryProblem(entry: string): string | undefined {
   if (entry === '*' || entry.startsWith('*:')) return 'a bare * would allow every host; list hosts, or a domain\'s subdomains as "*.example.com"';
   let host = entry;
   let port: string | undefined;
-  const bracketed = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(entry);
-  if (bracketed !== null) {
-    host = bracketed[1] ?? '';
-    port = bracketed[2];
+  const bracketed = entry.startsWith('[');
+  if (bracketed) {
+    const close = entry.indexOf(']');
+    const rest = close < 0 ? '' : entry.slice(close + 1);
+    host = close < 0 ? '' : entry.slice(1, close);
+    if (host === '' || !/^[0-9a-fA-F:.]+$/.test(host) || (rest !== '' && !rest.startsWith(':'))) return 'is not a valid bracketed IPv6 address, e.g. "[2001:db8::1]:443"';
+    if (rest !== '') port = rest.slice(1);
   } else if (entry.includes(':')) {
     if (entry.indexOf(':') !== entry.lastIndexOf(':')) return 'an IPv6 address must be written in brackets, e.g. "[2001:db8::1]:443"';
     [host = '', port] = entry.split(':');
   }
   if (port !== undefined && !(/^[0-9]{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) return 'has an invalid port; use 1 to 65535';
-  if (bracketed !== null) return undefined;
+  if (bracketed) return undefined;
   let name = host.toLowerCase();
   if (name.startsWith('*.')) {
     name = name.slice(2);
     if (!name.includes('.')) return `"*.${name}" would allow a whole top-level domain; name the domain, e.g. "*.example.com"`;
   }
   if (name.includes('*')) return 'a wildcard is allowed only as a whole first label, e.g. "*.example.com"';
-  if (name.length > 253 || !HOSTNAME.test(name)) return 'is not a valid host name';
+  if (!isHostName(name)) return 'is not a valid host name';
   return undefined;
 }
 

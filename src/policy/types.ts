@@ -30,6 +30,7 @@ export interface NetworkPolicy {
 export interface RedactionPolicy {
   readonly pii: boolean;
   readonly keys: readonly string[];
+  readonly nonSecretKeys: readonly string[];
   readonly disabledRules: readonly string[];
   readonly extraRulesFile: string | null;
   readonly minRegisteredSecretLength: number;

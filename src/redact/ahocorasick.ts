@@ -60,7 +60,7 @@ export class AhoCorasick {
     this.classCount = classCount;
 
     // Trie.
-    const goto: Map<number, number>[] = [new Map()];
+    const goto: Map<number, number>[] = [new Map<number, number>()];
     const own: number[][] = [[]];
     patterns.forEach((pattern, index) => {
       if (pattern.length === 0) throw new Error('Aho-Corasick patterns must not be empty');
@@ -71,7 +71,7 @@ export class AhoCorasick {
         let next = edges.get(cls);
         if (next === undefined) {
           next = goto.length;
-          goto.push(new Map());
+          goto.push(new Map<number, number>());
           own.push([]);
           edges.set(cls, next);
         }

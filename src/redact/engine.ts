@@ -5,7 +5,7 @@
  */
 import { AhoCorasick } from './ahocorasick.js';
 import type { DetectorFile, DetectorRule } from './detectors.js';
-import { type KeyMatcher } from './keys.js';
+import { normalizeKey, type KeyMatcher } from './keys.js';
 import { encodedVariants, type SecretRegistry } from './registry.js';
 import { shannonEntropy, VALIDATORS } from './validators/index.js';
 
@@ -51,8 +51,25 @@ const KEY_VALUE_RULE = 'sensitive-key';
 const FLATTEN = /^/;
 /** Upper bound on one line examined by the key-value rule, on each side of the keyword. */
 const KEY_VALUE_REACH = 1024;
-/** Values that stand for a secret rather than being one. */
-const PLACEHOLDER_MARKERS = ['${', '{{', 'process.env', 'os.environ', '<', MASK, '[redacted]', '[filtered]'];
+/** Values that stand for a secret rather than being one: references, templates, placeholders. */
+const PLACEHOLDER_MARKERS = ['${', '{{', '%(', 'process.env', 'os.environ', 'getenv', '<', MASK, '[redacted]', '[filtered]', 'your_', 'your-', '_here', 'changeme', 'change_me', 'placeholder', 'example', 'xxxx', 'dummy'];
+const PLACEHOLDER_VALUES = new Set(['null', 'none', 'nil', 'undefined', 'true', 'false', '""', "''", '...', '-', 'secret', 'password', 'token']);
+/** Words that start an expression in code, where `token = await getToken()` assigns no literal. */
+const CODE_WORDS = new Set(['await', 'new', 'typeof', 'this', 'function', 'require', 'import', 'yield', 'self', 'lambda', 'os', 'sys', 'config', 'settings', 'env', 'options', 'opts', 'props', 'params', 'args', 'req', 'request', 'res', 'ctx']);
+/** Headers whose whole value, spaces included, is the credential. */
+const WHOLE_LINE_KEYS = new Set(['authorization', 'proxy_authorization', 'cookie', 'set_cookie']);
+
+function isPlaceholder(value: string): boolean {
+  const lower = value.toLowerCase();
+  return PLACEHOLDER_VALUES.has(lower) || PLACEHOLDER_MARKERS.some((marker) => lower.includes(marker));
+}
+
+/** An unquoted value that is an expression (a call, an index, a member of a code object). */
+function looksLikeCode(value: string, next: string): boolean {
+  if (next === '(' || /[([{]/.test(value)) return true;
+  const head = /^[A-Za-z_$][\w$]*/.exec(value)?.[0] ?? '';
+  return CODE_WORDS.has(head.toLowerCase()) && (head.length === value.length || value.charAt(head.length) === '.');
+}
 
 function compileRule(rule: DetectorRule): CompiledRule {
   const flags = `g${rule.secretGroup === undefined ? '' : 'd'}${rule.flags ?? ''}`;
@@ -73,6 +90,9 @@ export class Engine {
   private readonly keyed: CompiledRule[] = [];
   /** Rules that have no keyword and run over all text (PII such as card numbers). */
   private readonly unkeyed: CompiledRule[] = [];
+  /** One regex matching wherever any keyword-less rule could match (their alternation). */
+  private unkeyedTrigger: RegExp | undefined;
+  private unkeyedMaxLength = 0;
   /** For each keyword in the prefilter: the keyed rules it triggers (indices), or -1 for the key-value rule. */
   private readonly keywordTargets: number[][] = [];
   private readonly keywordLengths: number[] = [];
@@ -128,6 +148,17 @@ export class Engine {
       for (const keyword of options.keys.keywords) addKeyword(keyword, -1);
       this.rules.push({ id: KEY_VALUE_RULE, category: 'secret', description: 'Values assigned to sensitive keys (KEY=value, key: value, "key": "value")' });
     }
+    if (this.unkeyed.length > 1) {
+      this.unkeyedMaxLength = Math.max(...this.unkeyed.map((rule) => rule.maxLength));
+      const caseInsensitive = this.unkeyed.some((rule) => rule.regex.flags.includes('i'));
+      try {
+        // eslint-disable-next-line security/detect-non-literal-regexp -- an alternation of rules that are each checked linear
+        this.unkeyedTrigger = new RegExp(this.unkeyed.map((rule) => `(?:${rule.regex.source})`).join('|'), caseInsensitive ? 'gi' : 'g');
+      } catch {
+        // Rules whose groups clash (duplicate names) cannot be combined; they then run one by one.
+        this.unkeyedTrigger = undefined;
+      }
+    }
     this.allowValues = allowValues;
     this.allowRegexes = allowRegexes;
     this.maxMatchLength = maxMatchLength;
@@ -141,7 +172,7 @@ export class Engine {
     FLATTEN.test(text);
     const found: Finding[] = [];
     this.findKeyed(text, found);
-    for (const rule of this.unkeyed) this.runRule(rule, text, 0, text.length, found);
+    this.findUnkeyed(text, found);
     this.findRegistered(text, found);
     return resolveOverlaps(found);
   }
@@ -181,6 +212,35 @@ export class Engine {
     if (keyValueLines.length > 0) this.findKeyValues(text, keyValueLines, found);
   }
 
+  /**
+   * Keyword-less rules (card numbers, phone numbers, ...) would each need a pass over all text.
+   * One pass of their alternation finds candidates instead: any match of any of them lies within
+   * `maxLength` of a match of the alternation, so running each rule only in those windows finds
+   * exactly what full passes would.
+   */
+  private findUnkeyed(text: string, found: Finding[]): void {
+    const trigger = this.unkeyedTrigger;
+    if (trigger === undefined) {
+      for (const rule of this.unkeyed) this.runRule(rule, text, 0, text.length, found);
+      return;
+    }
+    const reach = this.unkeyedMaxLength;
+    const windows: number[] = [];
+    trigger.lastIndex = 0;
+    for (let match = trigger.exec(text); match !== null; match = trigger.exec(text)) {
+      const end = match.index + match[0].length;
+      if (match[0].length === 0) trigger.lastIndex++;
+      const from = Math.max(0, match.index - reach);
+      const to = Math.min(text.length, end + reach);
+      const last = windows.length - 1;
+      if (last > 0 && from <= (windows[last] ?? 0)) windows[last] = Math.max(windows[last] ?? 0, to);
+      else windows.push(from, to);
+    }
+    for (let i = 0; i < windows.length; i += 2) {
+      for (const rule of this.unkeyed) this.runRule(rule, text, windows[i] ?? 0, windows[i + 1] ?? 0, found);
+    }
+  }
+
   /** Runs one rule over text[from, to), with one character of context before so boundaries hold. */
   private runRule(rule: CompiledRule, text: string, from: number, to: number, found: Finding[]): void {
     const contextStart = from > 0 ? from - 1 : 0;
@@ -205,6 +265,9 @@ export class Engine {
     }
   }
 
+  /** Documented example values (the detectors' allowlist) are never findings, under any rule. */
+  private readonly isAllowlisted = (value: string): boolean => this.allowValues.has(value) || this.allowRegexes.some((regex) => regex.test(value));
+
   private accepts(rule: CompiledRule, secret: string): boolean {
     if (secret.length === 0 || this.allowValues.has(secret)) return false;
     if (rule.stopwords.length > 0) {
@@ -228,7 +291,7 @@ export class Engine {
       const lineStart = Math.max(text.lastIndexOf('\n', hitStart - 1) + 1, hitStart - KEY_VALUE_REACH);
       let lineEnd = text.indexOf('\n', hitStart);
       if (lineEnd < 0 || lineEnd - hitStart > KEY_VALUE_REACH) lineEnd = Math.min(text.length, hitStart + KEY_VALUE_REACH);
-      scanKeyValueLine(text, lineStart, lineEnd, this.keys, found);
+      scanKeyValueLine(text, lineStart, lineEnd, this.keys, this.isAllowlisted, found);
       doneUpTo = lineEnd;
     }
   }
@@ -272,7 +335,7 @@ const SCHEME_WORD = /^(?:bearer|basic|token|bot|digest|apikey|api-key)\s+/i;
  * Scans one line for `key <sep> value` pairs. Hand-written rather than one regex so that it stays
  * linear and can apply the glob key matcher to each key it finds.
  */
-function scanKeyValueLine(text: string, lineStart: number, lineEnd: number, keys: KeyMatcher, found: Finding[]): void {
+function scanKeyValueLine(text: string, lineStart: number, lineEnd: number, keys: KeyMatcher, allowed: (value: string) => boolean, found: Finding[]): void {
   let i = lineStart;
   while (i < lineEnd) {
     // Find the next key token.
@@ -301,8 +364,10 @@ function scanKeyValueLine(text: string, lineStart: number, lineEnd: number, keys
     while (j < lineEnd && (text.charAt(j) === ' ' || text.charAt(j) === '\t')) j++;
     let valueStart = j;
     let valueEnd: number;
+    let quoted = false;
     const quote = text.charAt(j);
     if (quote === '"' || quote === "'" || quote === '`') {
+      quoted = true;
       valueStart = j + 1;
       valueEnd = valueStart;
       while (valueEnd < lineEnd && text.charAt(valueEnd) !== quote) {
@@ -310,20 +375,26 @@ function scanKeyValueLine(text: string, lineStart: number, lineEnd: number, keys
         valueEnd++;
       }
       valueEnd = Math.min(valueEnd, lineEnd);
-    } else if (separator === ':') {
+    } else if (separator === ':' && WHOLE_LINE_KEYS.has(normalizeKey(key))) {
+      // Headers whose whole value is the credential, spaces and all (cookie lists, auth schemes).
       valueEnd = lineEnd;
       while (valueEnd > valueStart && /[\s,;]/.test(text.charAt(valueEnd - 1))) valueEnd--;
     } else {
       valueEnd = valueStart;
       while (valueEnd < lineEnd && !/[\s&;,"'`)}\]]/.test(text.charAt(valueEnd))) valueEnd++;
+      // More words after an unquoted value: prose ("password: must contain ..."), not a credential.
+      if (separator === ':' && /^[ \t]+[A-Za-z]/.test(text.slice(valueEnd, valueEnd + 2))) {
+        i = valueEnd;
+        continue;
+      }
     }
     const scheme = SCHEME_WORD.exec(text.slice(valueStart, Math.min(valueEnd, valueStart + 16)));
     if (scheme !== null) valueStart += scheme[0].length;
     i = Math.max(valueEnd, keyEnd + 1);
     if (valueEnd <= valueStart) continue;
     const value = text.slice(valueStart, valueEnd);
-    const lower = value.toLowerCase();
-    if (PLACEHOLDER_MARKERS.some((marker) => lower.includes(marker)) || value === 'null' || value === 'undefined' || value === 'true' || value === 'false') continue;
+    if (!quoted && looksLikeCode(value, text.charAt(valueEnd))) continue;
+    if (isPlaceholder(value) || allowed(value)) continue;
     found.push({ ruleId: KEY_VALUE_RULE, start: valueStart, end: valueEnd });
   }
 }

@@ -12,7 +12,7 @@
 import { setErrorMessageFilter } from '../errors/index.js';
 import { builtinDetectors, type DetectorFile } from './detectors.js';
 import { Engine, type Finding, type RedactResult, type RuleInfo } from './engine.js';
-import { compileKeyPatterns, DEFAULT_SENSITIVE_KEYS, type KeyMatcher } from './keys.js';
+import { compileKeyPatterns, DEFAULT_NON_SECRET_KEYS, DEFAULT_SENSITIVE_KEYS, type KeyMatcher } from './keys.js';
 import { SecretRegistry } from './registry.js';
 import { RedactStream, type StreamFinding } from './stream.js';
 import { redactValue, type ValueFinding } from './value.js';
@@ -23,7 +23,7 @@ export type { ValueFinding } from './value.js';
 export type { StreamFinding } from './stream.js';
 export type { DetectorFile, DetectorRule } from './detectors.js';
 export { builtinDetectors, checkDetectorFile, loadDetectorFile, detectorsSchema } from './detectors.js';
-export { compileKeyPatterns, DEFAULT_SENSITIVE_KEYS, normalizeKey } from './keys.js';
+export { compileKeyPatterns, DEFAULT_NON_SECRET_KEYS, DEFAULT_SENSITIVE_KEYS, normalizeKey } from './keys.js';
 export { SecretRegistry, encodedVariants } from './registry.js';
 export { AhoCorasick } from './ahocorasick.js';
 export { shannonEntropy, VALIDATORS } from './validators/index.js';
@@ -33,6 +33,8 @@ export interface RedactorOptions {
   readonly pii?: boolean;
   /** Sensitive key globs; default DEFAULT_SENSITIVE_KEYS. */
   readonly keys?: readonly string[];
+  /** Exceptions to `keys`; default DEFAULT_NON_SECRET_KEYS. */
+  readonly nonSecretKeys?: readonly string[];
   /** Rule ids to skip (the key-value rule is `sensitive-key`). */
   readonly disabledRules?: readonly string[];
   /** Detector files; default the built-in rules. Add a policy's extra file here. */
@@ -48,7 +50,7 @@ export class Redactor {
 
   constructor(options: RedactorOptions = {}) {
     this.registry = options.registry ?? defaultRegistry;
-    this.keys = compileKeyPatterns(options.keys ?? DEFAULT_SENSITIVE_KEYS);
+    this.keys = compileKeyPatterns(options.keys ?? DEFAULT_SENSITIVE_KEYS, options.nonSecretKeys ?? DEFAULT_NON_SECRET_KEYS);
     this.engine = new Engine({
       detectors: options.detectors ?? [builtinDetectors()],
       pii: options.pii ?? true,

@@ -35,8 +35,9 @@ export interface KeyMatcher {
   readonly keywords: readonly string[];
 }
 
-export function compileKeyPatterns(patterns: readonly string[]): KeyMatcher {
+export function compileKeyPatterns(patterns: readonly string[], exceptions: readonly string[] = DEFAULT_NON_SECRET_KEYS): KeyMatcher {
   const globs = patterns.map(compileGlob);
+  const exceptionGlobs = exceptions.map(compileGlob);
   const cache = new Map<string, boolean>();
   const keywords = new Set<string>();
   for (const pattern of patterns) {
@@ -52,7 +53,7 @@ export function compileKeyPatterns(patterns: readonly string[]): KeyMatcher {
       const cached = cache.get(key);
       if (cached !== undefined) return cached;
       const normalized = normalizeKey(key);
-      const result = globs.some((glob) => glob(normalized));
+      const result = globs.some((glob) => glob(normalized)) && !exceptionGlobs.some((glob) => glob(normalized));
       if (cache.size < 10_000) cache.set(key, result);
       return result;
     },
@@ -86,3 +87,6 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   '*access_key*',
   'x_api_key',
 ];
+
+/** Names that match a sensitive pattern but name or describe a secret rather than hold one. */
+export const DEFAULT_NON_SECRET_KEYS: readonly string[] = ['*_header', '*header', '*_name', '*name', '*_env', '*_var', '*_field', '*_param', '*_file', '*_path', '*_length', '*_count', '*_type', '*_prefix', 'csrf*', '*csrf_token', 'xsrf*', '*xsrf_token', '*page_token', 'continuation_token', 'next_token'];

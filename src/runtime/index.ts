@@ -2,6 +2,7 @@
  * Turns an effective policy into the process-wide services every command shares: the redactor
  * (with the policy's rules and every secret the process knows registered) and the logger.
  */
+import { dirname, resolve } from 'node:path';
 import { createLogger, type Logger } from '../log/index.js';
 import { loadPolicy, policySecretValues, type LoadedPolicy, type Policy } from '../policy/index.js';
 import { builtinDetectors, compileKeyPatterns, defaultRegistry, loadDetectorFile, Redactor, setDefaultRedactor } from '../redact/index.js';
@@ -12,15 +13,25 @@ export interface Runtime {
   readonly logger: Logger;
 }
 
-export function redactorFromPolicy(policy: Policy, overrides: { pii?: boolean; extraRulesFile?: string; disabledRules?: readonly string[] } = {}): Redactor {
+/**
+ * The redactor the policy describes. `policyFile` anchors a relative `redaction.extraRulesFile`;
+ * a rules file named in `overrides` (a command-line flag) is relative to the working directory.
+ */
+export function redactorFromPolicy(
+  policy: Policy,
+  policyFile: string | null,
+  overrides: { pii?: boolean; extraRulesFile?: string; disabledRules?: readonly string[] } = {},
+): Redactor {
   const { redaction } = policy;
-  const extra = overrides.extraRulesFile ?? redaction.extraRulesFile;
+  const extra: string | null =
+    overrides.extraRulesFile ?? (redaction.extraRulesFile === null ? null : resolve(policyFile === null ? process.cwd() : dirname(policyFile), redaction.extraRulesFile));
   defaultRegistry.setMinLength(redaction.minRegisteredSecretLength);
   return new Redactor({
     pii: overrides.pii ?? redaction.pii,
     keys: redaction.keys,
+    nonSecretKeys: redaction.nonSecretKeys,
     disabledRules: [...redaction.disabledRules, ...(overrides.disabledRules ?? [])],
-    detectors: extra === null || extra === undefined ? [builtinDetectors()] : [builtinDetectors(), loadDetectorFile(extra)],
+    detectors: extra === null ? [builtinDetectors()] : [builtinDetectors(), loadDetectorFile(extra)],
     registry: defaultRegistry,
   });
 }
@@ -29,10 +40,10 @@ export function redactorFromPolicy(policy: Policy, overrides: { pii?: boolean; e
  * Registers the values bulwark already holds in clear: policy fields marked secret and environment
  * variables whose names are sensitive keys (GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, ...).
  */
-export function registerKnownSecrets(loaded: LoadedPolicy, env: NodeJS.ProcessEnv, keys: readonly string[]): number {
+export function registerKnownSecrets(loaded: LoadedPolicy, env: NodeJS.ProcessEnv): number {
   let count = 0;
   for (const value of policySecretValues(loaded.policy)) if (defaultRegistry.register(value, 'policy-secret')) count++;
-  const sensitive = compileKeyPatterns(keys);
+  const sensitive = compileKeyPatterns(loaded.policy.redaction.keys, loaded.policy.redaction.nonSecretKeys);
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && sensitive.matches(name) && defaultRegistry.register(value, `env:${name}`)) count++;
   }
@@ -42,9 +53,9 @@ export function registerKnownSecrets(loaded: LoadedPolicy, env: NodeJS.ProcessEn
 export async function loadRuntime(options: { configFile?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Runtime> {
   const env = options.env ?? process.env;
   const loaded = await loadPolicy({ file: options.configFile, cwd: options.cwd ?? process.cwd(), env });
-  const redactor = redactorFromPolicy(loaded.policy);
+  const redactor = redactorFromPolicy(loaded.policy, loaded.file);
   setDefaultRedactor(redactor);
-  registerKnownSecrets(loaded, env, loaded.policy.redaction.keys);
+  registerKnownSecrets(loaded, env);
   const logger = createLogger({ level: loaded.policy.log.level, format: loaded.policy.log.format, redactor });
   return { loaded, redactor, logger };
 }

@@ -42,13 +42,13 @@ function writePolicy(file: string, document: unknown, mode = 0o600): void {
 
 const posix = process.platform !== 'win32';
 
-test('validate without any file: the embedded defaults are valid', () => {
+void test('validate without any file: the embedded defaults are valid', () => {
   const run = bulwark(folder(), ['policy', 'validate']);
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /^ok: no policy file .*the embedded defaults are valid \(0 values from file, \d+ defaults\)\n$/);
 });
 
-test('init writes a 0600 file that validates, and refuses to overwrite without --force', () => {
+void test('init writes a 0600 file that validates, and refuses to overwrite without --force', () => {
   const dir = folder();
   const file = path.join(dir, 'bulwark.config.json');
   const first = bulwark(dir, ['policy', 'init']);
@@ -75,7 +75,7 @@ test('init writes a 0600 file that validates, and refuses to overwrite without -
   if (posix) assert.equal(statSync(file).mode & 0o777, 0o600);
 });
 
-test('an invalid file: exit 2, every problem with its path and a did-you-mean', () => {
+void test('an invalid file: exit 2, every problem with its path and a did-you-mean', () => {
   const dir = folder();
   writePolicy(path.join(dir, 'bulwark.config.json'), { gateway: { cors: { orgins: ['https://app.example.com'] }, listen: { port: '8443' } }, log: { level: 'verbose' } });
   const run = bulwark(dir, ['policy', 'validate']);
@@ -94,7 +94,7 @@ test('an invalid file: exit 2, every problem with its path and a did-you-mean', 
   assert.deepEqual(result.error.details.problems.map((problem) => problem.path), ['/gateway/cors/orgins', '/gateway/listen/port', '/log/level']);
 });
 
-test('a JSON syntax error names line and column', () => {
+void test('a JSON syntax error names line and column', () => {
   const dir = folder();
   writePolicy(path.join(dir, 'bulwark.config.json'), '{\n  "log": { "level": "info" },\n}\n');
   const run = bulwark(dir, ['policy', 'validate']);
@@ -102,7 +102,7 @@ test('a JSON syntax error names line and column', () => {
   assert.match(run.stderr, /BWK_POLICY_PARSE: .*bulwark\.config\.json:3:1: trailing comma before \}/);
 });
 
-test('a group-writable policy file is refused with the chmod that fixes it', { skip: !posix }, () => {
+void test('a group-writable policy file is refused with the chmod that fixes it', { skip: !posix }, () => {
   const dir = folder();
   const file = path.join(dir, 'bulwark.config.json');
   writePolicy(file, {}, 0o664);
@@ -116,7 +116,7 @@ test('a group-writable policy file is refused with the chmod that fixes it', { s
   assert.equal(bulwark(dir, ['policy', 'validate']).status, 0);
 });
 
-test('BULWARK_CONFIG is honoured, and --config wins over it', () => {
+void test('BULWARK_CONFIG is honoured, and --config wins over it', () => {
   const dir = folder();
   writePolicy(path.join(dir, 'from-env.json'), { log: { level: 'warn' } });
   writePolicy(path.join(dir, 'from-flag.json'), { log: { level: 'error' } });
@@ -137,7 +137,7 @@ test('BULWARK_CONFIG is honoured, and --config wins over it', () => {
   }
 });
 
-test('--config naming a missing file: exit 2, no fallback to the defaults', () => {
+void test('--config naming a missing file: exit 2, no fallback to the defaults', () => {
   const dir = folder();
   writePolicy(path.join(dir, 'bulwark.config.json'), {});
   for (const args of [['--config', 'nope.json', 'policy', 'validate'], ['policy', 'validate', 'nope.json'], ['-c', 'nope.json', 'policy', 'explain']]) {
@@ -151,7 +151,7 @@ test('--config naming a missing file: exit 2, no fallback to the defaults', () =
   assert.match(viaEnv.stderr, /named by BULWARK_CONFIG/);
 });
 
-test('explain shows each value with its source and masks secrets', () => {
+void test('explain shows each value with its source and masks secrets', () => {
   const dir = folder();
   writePolicy(path.join(dir, 'bulwark.config.json'), {
     rag: { enabled: true, store: { url: 'postgres://rag:${RAG_DB_PASSWORD}@db.internal/rag' } },
@@ -183,7 +183,7 @@ test('explain shows each value with its source and masks secrets', () => {
   assert.match(missing.stderr, /BWK_POLICY_ENV_MISSING: .*\n {2}\/rag\/store\/url: environment variable RAG_DB_PASSWORD is not set/);
 });
 
-test('${VAR} where the schema does not allow it is refused', () => {
+void test('${VAR} where the schema does not allow it is refused', () => {
   const dir = folder();
   writePolicy(path.join(dir, 'bulwark.config.json'), { network: { allowedHosts: ['${API_HOST}'] } });
   const run = bulwark(dir, ['policy', 'validate'], { API_HOST: 'api.example.com' });
@@ -192,7 +192,7 @@ test('${VAR} where the schema does not allow it is refused', () => {
   assert.match(run.stderr, /fix: .*\/gateway\/tls\/certFile/);
 });
 
-test('schema prints the draft 2020-12 JSON Schema', () => {
+void test('schema prints the draft 2020-12 JSON Schema', () => {
   const run = bulwark(folder(), ['policy', 'schema']);
   assert.equal(run.status, 0, run.stderr);
   const schema = JSON.parse(run.stdout) as Record<string, unknown>;
@@ -200,8 +200,8 @@ test('schema prints the draft 2020-12 JSON Schema', () => {
   assert.equal(schema.additionalProperties, false);
 });
 
-test('policy --help lists the subcommands', () => {
+void test('policy --help lists the subcommands', () => {
   const run = bulwark(folder(), ['policy', '--help']);
   assert.equal(run.status, 0);
-  for (const name of ['validate', 'explain', 'schema', 'init']) assert.match(run.stdout, new RegExp(`\\b${name}\\b`));
+  for (const name of ['validate [options] [file]', 'explain [options]', 'schema', 'init [options]']) assert.ok(run.stdout.includes(`  ${name}`), name);
 });

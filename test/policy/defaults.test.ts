@@ -41,6 +41,11 @@ const EXPECTED: Policy = {
       '*private_key*', '*privatekey*', '*accesstoken*', '*authtoken*', '*refreshtoken*', '*apitoken*',
       '*sessiontoken*', 'credentials', '*access_key*', 'x_api_key',
     ],
+    nonSecretKeys: [
+      '*_header', '*header', '*_name', '*name', '*_env', '*_var', '*_field', '*_param', '*_file', '*_path',
+      '*_length', '*_count', '*_type', '*_prefix', 'csrf*', '*csrf_token', 'xsrf*', '*xsrf_token',
+      '*page_token', 'continuation_token', 'next_token',
+    ],
     disabledRules: [],
     extraRulesFile: null,
     minRegisteredSecretLength: 6,
@@ -72,7 +77,7 @@ const EXPECTED: Policy = {
   sandbox: { level: 'strict', allowWeaker: false, defaultLimits: { memoryMb: 512, cpuSeconds: 60, processes: 32, outputMb: 64, openFiles: 256 } },
 };
 
-test('an empty policy fills the whole tree with the secure defaults', () => {
+void test('an empty policy fills the whole tree with the secure defaults', () => {
   const { policy, sources } = validatePolicyText('{}', 'empty.json');
   assert.deepEqual(policy, EXPECTED);
   assert.deepEqual(defaultPolicy(), EXPECTED);
@@ -80,7 +85,7 @@ test('an empty policy fills the whole tree with the secure defaults', () => {
   for (const [path, source] of sources) assert.deepEqual(source, { kind: 'default' }, path);
 });
 
-test('every schema field is documented, and every optional field has a default', () => {
+void test('every schema field is documented, and every optional field has a default', () => {
   const optionalByDesign = new Set(['/$schema', '/$comment']);
   for (const { path, node } of schemaFields()) {
     assert.ok(typeof node.description === 'string' && node.description.length > 0, `${path} has no description`);
@@ -99,7 +104,7 @@ function isRequiredItemField(path: string): boolean {
   return items?.required?.includes(key) === true;
 }
 
-test('objects forbid unknown keys at every level', () => {
+void test('objects forbid unknown keys at every level', () => {
   const check = (node: SchemaNode, path: string): void => {
     const resolved = resolveNode(node);
     if (resolved.properties !== undefined) {
@@ -111,7 +116,7 @@ test('objects forbid unknown keys at every level', () => {
   check(policySchema(), '');
 });
 
-test('x-env is only on string fields, and the schema marks the expected secret fields', () => {
+void test('x-env is only on string fields, and the schema marks the expected secret fields', () => {
   for (const { path, node } of schemaFields()) {
     if (node['x-env'] === true) {
       const types = Array.isArray(node.type) ? node.type : [node.type];
@@ -122,7 +127,7 @@ test('x-env is only on string fields, and the schema marks the expected secret f
   assert.deepEqual(secrets, ['/audit/sinks/*/url', '/rag/store/url']);
 });
 
-test('the effective policy is frozen, and $schema and $comment are not part of it', () => {
+void test('the effective policy is frozen, and $schema and $comment are not part of it', () => {
   const { policy } = validatePolicyText('{"$schema":"x","$comment":"note","gateway":{"$comment":"n","cors":{"origins":[]}}}', 'f.json');
   assert.ok(Object.isFrozen(policy));
   assert.ok(Object.isFrozen(policy.gateway.cors.origins));
@@ -134,7 +139,7 @@ test('the effective policy is frozen, and $schema and $comment are not part of i
   }, TypeError);
 });
 
-test('the hash is stable across key order, whitespace and comments, and changes with any value', () => {
+void test('the hash is stable across key order, whitespace and comments, and changes with any value', () => {
   const a = validatePolicyText('{"network":{"allowInsecureHttp":false,"allowedHosts":["a.example.com"]},"log":{"level":"warn"}}', 'a.json');
   const b = validatePolicyText('{\n  "$comment": "same policy",\n  "log": { "level": "warn" },\n  "network": { "allowedHosts": ["a.example.com"] }\n}\n', 'b.json');
   assert.match(a.hash, /^[0-9a-f]{64}$/);

@@ -8,12 +8,12 @@ import { explainPolicy, initialPolicyText, validatePolicyText } from '../../src/
 // dist/test/policy/docs.test.js -> the repository root.
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
-test('docs/policy.md is generated from the current schema', () => {
+void test('docs/policy.md is generated from the current schema', () => {
   const result = spawnSync(process.execPath, ['scripts/policy-docs.mjs', '--check'], { cwd: repo, encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
 });
 
-test('the example in docs/policy.md is a valid policy', () => {
+void test('the example in docs/policy.md is a valid policy', () => {
   const docs = readFileSync(new URL('docs/policy.md', `file://${repo}`), 'utf8');
   const example = /## Example[\s\S]*?```json\n([\s\S]*?)\n```/.exec(docs)?.[1];
   assert.ok(example !== undefined, 'no example found');
@@ -23,7 +23,7 @@ test('the example in docs/policy.md is a valid policy', () => {
   assert.equal(policy.gateway.authorization.rules.length, 3);
 });
 
-test('policy init text is valid, commented, and holds only default values', () => {
+void test('policy init text is valid, commented, and holds only default values', () => {
   const text = initialPolicyText('https://bulwark.dev/schemas/policy.schema.json');
   const document = JSON.parse(text) as Record<string, unknown>;
   assert.equal(document.$schema, 'https://bulwark.dev/schemas/policy.schema.json');

@@ -8,7 +8,7 @@ const TEXT = JSON.stringify({
   audit: { sinks: [{ url: 'https://logs.example.com/in?token=literal-token-123' }] },
 });
 
-test('explain masks secret fields, whether they come from the file or the environment', () => {
+void test('explain masks secret fields, whether they come from the file or the environment', () => {
   const validated = validatePolicyText(TEXT, '/etc/bulwark.config.json', { DB_PASSWORD: 'hunter2-db-password' });
   const entries = explainPolicy(validated);
   const byPath = new Map(entries.map((entry) => [entry.path, entry]));
@@ -22,12 +22,12 @@ test('explain masks secret fields, whether they come from the file or the enviro
   assert.equal(validated.policy.rag.store.url, 'postgres://rag:hunter2-db-password@db.internal/rag');
 });
 
-test('an unset secret shows as null, not as a mask', () => {
+void test('an unset secret shows as null, not as a mask', () => {
   const entries = explainPolicy(validatePolicyText('{}', 'p.json'));
   assert.equal(entries.find((entry) => entry.path === '/rag/store/url')?.value, null);
 });
 
-test('sources tell default, file and env apart', () => {
+void test('sources tell default, file and env apart', () => {
   const validated = validatePolicyText(TEXT, '/etc/bulwark.config.json', { DB_PASSWORD: 'x' });
   const source = (path: string): unknown => explainPolicy(validated).find((entry) => entry.path === path)?.source;
   assert.deepEqual(source('/network/allowedHosts'), { kind: 'file', file: '/etc/bulwark.config.json' });
@@ -38,7 +38,7 @@ test('sources tell default, file and env apart', () => {
   assert.deepEqual(source('/audit/sinks/0/url'), { kind: 'file', file: '/etc/bulwark.config.json' });
 });
 
-test('explain lists leaves in schema order, descending into arrays of objects', () => {
+void test('explain lists leaves in schema order, descending into arrays of objects', () => {
   const validated = validatePolicyText('{"gateway":{"authorization":{"rules":[{"principals":["alice"],"tools":["t"],"effect":"allow"}]}},"version":1}', 'p.json');
   const paths = explainPolicy(validated).map((entry) => entry.path);
   assert.equal(paths[0], '/version');
@@ -52,13 +52,13 @@ test('explain lists leaves in schema order, descending into arrays of objects', 
   assert.equal(validated.sources.size, paths.length);
 });
 
-test('policySecretValues returns the set secret values, for registering with redaction', () => {
+void test('policySecretValues returns the set secret values, for registering with redaction', () => {
   const validated = validatePolicyText(TEXT, 'p.json', { DB_PASSWORD: 'pw-123456' });
   assert.deepEqual(policySecretValues(validated.policy).sort(), ['https://logs.example.com/in?token=literal-token-123', 'postgres://rag:pw-123456@db.internal/rag']);
   assert.deepEqual(policySecretValues(validatePolicyText('{}', 'p.json').policy), []);
 });
 
-test('the table is aligned and wraps long arrays inside the value column', () => {
+void test('the table is aligned and wraps long arrays inside the value column', () => {
   const table = formatExplainTable(explainPolicy(validatePolicyText('{}', 'p.json')));
   const lines = table.split('\n');
   assert.match(lines[0] ?? '', /^PATH +VALUE +SOURCE$/);

@@ -17,7 +17,7 @@ function problems(error: BulwarkError): PolicyProblem[] {
   return error.details.problems as PolicyProblem[];
 }
 
-test('${VAR} is expanded in x-env fields, and the source names the variable', () => {
+void test('${VAR} is expanded in x-env fields, and the source names the variable', () => {
   const { policy, sources } = validatePolicyText(
     '{"gateway":{"tls":{"certFile":"${CERT_DIR}/gateway.pem","keyFile":"${CERT_DIR}/${KEY_NAME}"}}}',
     'p.json',
@@ -29,25 +29,26 @@ test('${VAR} is expanded in x-env fields, and the source names the variable', ()
   assert.deepEqual(sources.get('/gateway/tls/keyFile'), { kind: 'env', variable: 'CERT_DIR,KEY_NAME', file: 'p.json' });
 });
 
-test('expansion works inside arrays of objects (audit sinks)', () => {
+void test('expansion works inside arrays of objects (audit sinks)', () => {
   const { policy } = validatePolicyText('{"audit":{"sinks":[{"url":"https://logs.example.com/?t=${TOKEN}"}]}}', 'p.json', { TOKEN: 'abc123' });
   assert.equal(policy.audit.sinks[0]?.url, 'https://logs.example.com/?t=abc123');
 });
 
-test('${VAR} in a field without x-env is refused, naming the path and the fields that allow it', () => {
+void test('${VAR} in a field without x-env is refused, naming the path and the fields that allow it', () => {
   const error = refused('{"network":{"allowedHosts":["${HOST}"]}}', { HOST: 'example.com' });
   assert.equal(error.code, 'BWK_POLICY_ENV_NOT_ALLOWED');
-  const [problem] = problems(error);
-  assert.equal(problem?.path, '/network/allowedHosts/0');
-  assert.equal(problem?.message, '${HOST} is not expanded in this field');
+  const problem = problems(error)[0];
+  assert.ok(problem);
+  assert.equal(problem.path, '/network/allowedHosts/0');
+  assert.equal(problem.message, '${HOST} is not expanded in this field');
   for (const field of ['/gateway/tls/certFile', '/gateway/auth/oauth/jwksUrl', '/audit/sinks/*/url', '/rag/store/url']) {
-    assert.ok(problem?.fix.includes(field), `fix should list ${field}`);
+    assert.ok(problem.fix.includes(field), `fix should list ${field}`);
     assert.ok(envFields().includes(field));
   }
   assert.equal(error.exitCode, 2);
 });
 
-test('an unset or empty variable is refused, naming the variable but never a value', () => {
+void test('an unset or empty variable is refused, naming the variable but never a value', () => {
   const error = refused('{"gateway":{"auth":{"oauth":{"jwksUrl":"${JWKS_URL}"}}}}', { OTHER: 'x' });
   assert.equal(error.code, 'BWK_POLICY_ENV_MISSING');
   assert.equal(problems(error)[0]?.path, '/gateway/auth/oauth/jwksUrl');
@@ -55,7 +56,7 @@ test('an unset or empty variable is refused, naming the variable but never a val
   assert.equal(refused('{"rag":{"store":{"url":"${DB}"}}}', { DB: '' }).code, 'BWK_POLICY_ENV_MISSING');
 });
 
-test('$${ is a literal ${ everywhere, and is not expanded', () => {
+void test('$${ is a literal ${ everywhere, and is not expanded', () => {
   const { policy, sources } = validatePolicyText(
     '{"audit":{"stateDir":"/srv/$${NOT_A_VAR}"},"gateway":{"authorization":{"rules":[{"principals":["*"],"tools":["*"],"effect":"deny","description":"costs $${5}"}]}}}',
     'p.json',
@@ -66,7 +67,7 @@ test('$${ is a literal ${ everywhere, and is not expanded', () => {
   assert.deepEqual(sources.get('/audit/stateDir'), { kind: 'file', file: 'p.json' });
 });
 
-test('malformed references are refused', () => {
+void test('malformed references are refused', () => {
   for (const value of ['${}', '${1X}', '${A-B}', '${UNCLOSED', '${A:-default}']) {
     const error = refused(JSON.stringify({ secrets: { vaultPath: value } }), { A: 'a' });
     assert.equal(error.code, 'BWK_POLICY_INVALID', value);
@@ -74,7 +75,7 @@ test('malformed references are refused', () => {
   }
 });
 
-test('environment values never appear in error messages', () => {
+void test('environment values never appear in error messages', () => {
   // Expanded into a field that then fails a semantic check: the message must not quote the value.
   const error = refused('{"audit":{"sinks":[{"url":"${SINK}"}]}}', { SINK: 'http://hunter2-secret@logs.example.com/' });
   assert.equal(error.code, 'BWK_POLICY_INVALID');
@@ -82,7 +83,7 @@ test('environment values never appear in error messages', () => {
   assert.match(error.message, /\/audit\/sinks\/0\/url: must be an https:\/\/ or file:\/\/ URL/);
 });
 
-test('mixed problem kinds give BWK_POLICY_INVALID listing all of them', () => {
+void test('mixed problem kinds give BWK_POLICY_INVALID listing all of them', () => {
   const error = refused('{"network":{"allowedHosts":["${A}"]},"gateway":{"tls":{"certFile":"${MISSING}"}},"log":{"level":"x"}}', { A: 'a' });
   assert.equal(error.code, 'BWK_POLICY_INVALID');
   assert.deepEqual(

@@ -119,8 +119,9 @@ test('deep objects: keys, nested values, cycles, Maps, Sets, Buffers, errors wit
   assert.equal(out.buffer, `raw ${MASK}`);
   assert.equal(out.cyclic?.self, '[Circular]');
   assert.equal(out.error?.message, `failed with ${MASK}`);
-  assert.ok(String(out.error?.stack).includes(`failed with ${MASK}`));
-  assert.equal((out.error?.cause as Record<string, unknown>).message, `because pw=${MASK}`);
+  const redactedError = out.error as { stack: string; cause: { message: string } };
+  assert.ok(redactedError.stack.includes(`failed with ${MASK}`));
+  assert.equal(redactedError.cause.message, `because pw=${MASK}`);
   const serialized = JSON.stringify(value);
   for (const secret of ['abcdef1234', 'Zq8xLm2P', 'Bearer anything', 'whole object masked']) assert.equal(serialized.includes(secret), false, secret);
   assert.ok(findings.some((finding) => finding.path === '/headers/authorization'));
