@@ -4,6 +4,7 @@
  * a secret every ~200 bytes. Both run as CLIs end to end, best of three, so process start-up is
  * counted for both; the in-process figure isolates the engine.
  */
+import { readFileSync } from 'node:fs';
 import { createRedactor, SecretRegistry } from '../src/redact/index.js';
 import { cleanText, denseText } from './corpus.js';
 import { denseSecrets } from './secrets.js';
@@ -15,7 +16,7 @@ export interface RedactBenchResult {
   readonly inProcess: { input: string; mbPerSecond: number }[];
 }
 
-function countLines(text: string, needle: string): number {
+function countOccurrences(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
 
@@ -36,17 +37,19 @@ export function runRedactBench(options: { megabytes: number; peerMegabytes: numb
     const peerText = input.text.slice(0, input.text.lastIndexOf('\n', peerBytes) + 1);
     const peerFile = workFile(`redact-${index}-peer.txt`, peerText);
     process.stderr.write(`bench redact: ${input.name}: bulwark on ${options.megabytes} MiB...\n`);
-    const ours = timeCommand([process.execPath, CLI, 'redact', file]);
+    const oursOut = `${WORK}redact-${index}.out`;
+    const ours = timeCommand([process.execPath, CLI, 'redact', file], 3, { stdoutFile: oursOut });
     if (ours.status !== 0) throw new Error(`bulwark redact failed: ${ours.stderr}`);
-    const oursSmall = timeCommand([process.execPath, CLI, 'redact', peerFile]);
+    const oursSmallOut = `${WORK}redact-${index}-small.out`;
+    const oursSmall = timeCommand([process.execPath, CLI, 'redact', peerFile], 3, { stdoutFile: oursSmallOut });
     process.stderr.write(`bench redact: ${input.name}: secretlint on ${options.peerMegabytes} MiB...\n`);
     const peerOut = `${WORK}secretlint-out-${index}.txt`;
     const peer = timeCommand([process.execPath, 'node_modules/secretlint/bin/secretlint.js', peerFile, '--secretlintrc', rc, '--format', 'mask-result', '--output', peerOut, '--no-color'], 1);
     const oursRate = mbps(Buffer.byteLength(input.text), ours.seconds);
     const oursSmallRate = mbps(Buffer.byteLength(peerText), oursSmall.seconds);
     const peerRate = mbps(Buffer.byteLength(peerText), peer.seconds);
-    rows.push({ input: input.name, bytes: Buffer.byteLength(input.text), tool: 'bulwark redact', mbPerSecond: oursRate, findings: countLines(ours.stdout, '*****') });
-    rows.push({ input: input.name, bytes: Buffer.byteLength(peerText), tool: 'bulwark redact', mbPerSecond: oursSmallRate, findings: countLines(oursSmall.stdout, '*****') });
+    rows.push({ input: input.name, bytes: Buffer.byteLength(input.text), tool: 'bulwark redact', mbPerSecond: oursRate, findings: countOccurrences(readFileSync(oursOut, 'utf8'), '*****') });
+    rows.push({ input: input.name, bytes: Buffer.byteLength(peerText), tool: 'bulwark redact', mbPerSecond: oursSmallRate, findings: countOccurrences(readFileSync(oursSmallOut, 'utf8'), '*****') });
     rows.push({ input: input.name, bytes: Buffer.byteLength(peerText), tool: 'secretlint 11.7.1 (mask-result)', mbPerSecond: peerRate, findings: null });
     ratios.push({ input: input.name, ratio: oursSmallRate / peerRate });
 

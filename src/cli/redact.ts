@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { BulwarkError, EXIT } from '../errors/index.js';
 import { detectorsSchema, type StreamFinding } from '../redact/index.js';
-import { loadRuntime, redactorFromPolicy } from '../runtime/index.js';
+import { loadRuntime } from '../runtime/index.js';
 
 interface RedactFlags {
   json?: boolean;
@@ -27,7 +27,8 @@ interface FileReport {
 
 function open(file: string): Readable {
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- reading the files the user named is this command's job
-  return file === '-' ? process.stdin : createReadStream(file);
+  // 1 MiB reads: with the default 64 KiB the process spends a third of its time waiting on reads.
+  return file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
 }
 
 function ioError(file: string, error: unknown): BulwarkError {
@@ -58,8 +59,11 @@ export function registerRedactCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(detectorsSchema, null, 2)}\n`);
         return;
       }
-      const runtime = await loadRuntime({ configFile: program.opts<{ config?: string }>().config });
-      const redactor = redactorFromPolicy(runtime.loaded.policy, runtime.loaded.file, { pii: flags.pii, extraRulesFile: flags.rules, disabledRules: flags.disable ?? [] });
+      const { redactor } = await loadRuntime({
+        configFile: program.opts<{ config?: string }>().config,
+        // --no-pii only ever turns PII off; without it the policy decides.
+        redaction: { pii: flags.pii ? undefined : false, extraRulesFile: flags.rules, disabledRules: flags.disable ?? [] },
+      });
       if (flags.listRules === true) {
         const rules = redactor.listRules();
         if (flags.json === true) process.stdout.write(`${JSON.stringify(rules, null, 2)}\n`);
@@ -70,7 +74,7 @@ export function registerRedactCommand(program: Command): void {
       const reports: FileReport[] = [];
       for (const file of inputs) {
         const findings: FileReport['findings'] = [];
-        const stream = redactor.createStream({ onFinding: (finding) => findings.push(finding) });
+        const stream = redactor.createStream(flags.json === true ? { onFinding: (finding) => findings.push(finding) } : {});
         const sink = flags.json === true ? discard() : process.stdout;
         try {
           await pipeline(open(file), stream, sink, { end: flags.json === true });

@@ -3,7 +3,8 @@
  * (to find which fields allow `${VAR}`, which are secret, and what each one means).
  */
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 
 /** The subset of JSON Schema this schema uses. */
 export interface SchemaNode {
@@ -50,21 +51,41 @@ export function policySchema(): SchemaNode {
   return schema;
 }
 
-/** The compiled validator: strict, all errors, defaults filled in, no type coercion. */
+/** The options both validator builds use: strict, all errors, defaults filled in, no type coercion. */
+export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, useDefaults: true, coerceTypes: false, verbose: true } as const;
+
+const require = createRequire(import.meta.url);
+let validatorKind: 'standalone' | 'compiled' | undefined;
+
+/** Compiles the schema with Ajv at run time: the path for a source checkout that was not built. */
+export function compilePolicyValidator(): ValidateFunction {
+  const { Ajv2020 } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const ajv = new Ajv2020(AJV_OPTIONS);
+  for (const keyword of ANNOTATION_KEYWORDS) ajv.addKeyword({ keyword, schemaType: 'boolean' });
+  return ajv.compile(policySchema());
+}
+
+/**
+ * The validator: the standalone code `npm run build` generates from the schema
+ * (scripts/build-validators.mjs), so a CLI start neither loads Ajv nor compiles the schema.
+ */
 export function policyValidator(): ValidateFunction {
   if (validator === undefined) {
-    const ajv = new Ajv2020({
-      allErrors: true,
-      strict: true,
-      allowUnionTypes: true,
-      useDefaults: true,
-      coerceTypes: false,
-      verbose: true,
-    });
-    for (const keyword of ANNOTATION_KEYWORDS) ajv.addKeyword({ keyword, schemaType: 'boolean' });
-    validator = ajv.compile(policySchema());
+    try {
+      validator = require('./policy.validator.cjs') as ValidateFunction;
+      validatorKind = 'standalone';
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+      validator = compilePolicyValidator();
+      validatorKind = 'compiled';
+    }
   }
   return validator;
+}
+
+/** Which validator is in use; the tests insist on the generated one. */
+export function policyValidatorKind(): 'standalone' | 'compiled' | undefined {
+  return validatorKind;
 }
 
 /** Follows a local `$ref`; keywords next to the `$ref` (default, description) win over the target's. */

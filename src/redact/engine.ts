@@ -102,6 +102,7 @@ export class Engine {
   private readonly keys: KeyMatcher;
   private readonly registry: SecretRegistry;
   private literalMatcher: { version: number; matcher: AhoCorasick | undefined; labels: string[] } | undefined;
+  private overlapCache: { version: number; length: number } | undefined;
   /** The longest span any rule can match: streams keep this much text between chunks. */
   readonly maxMatchLength: number;
   /** The rules in force, for `bulwark redact --list-rules`. */
@@ -320,15 +321,31 @@ export class Engine {
     });
   }
 
-  /** The longest registered variant, so streams can keep enough overlap for literals too. */
-  registeredMaxLength(): number {
-    let max = 0;
-    for (const [value] of this.registry.entries()) max = Math.max(max, encodedVariants(value).reduce((m, v) => Math.max(m, v.text.length), 0));
-    return max;
+  /** The longest span a stream must hold back: any rule's bound or the longest registered literal. */
+  overlap(): number {
+    const registry = this.registry;
+    if (this.overlapCache?.version !== registry.version) {
+      let longest = 0;
+      for (const [value] of registry.entries()) for (const variant of encodedVariants(value)) longest = Math.max(longest, variant.text.length);
+      this.overlapCache = { version: registry.version, length: Math.max(this.maxMatchLength, longest) };
+    }
+    return this.overlapCache.length;
   }
 }
 
-const KEY_CHAR = /[A-Za-z0-9_.-]/;
+/** Character tables for the key-value scanner: per-character regex tests were its hot spot. */
+const KEY_CHARS = asciiTable('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-');
+const VALUE_STOPS = asciiTable(' \t\r\n\f\v&;,"\'`)}]');
+
+function asciiTable(chars: string): Uint8Array {
+  const table = new Uint8Array(128);
+  for (let i = 0; i < chars.length; i++) table[chars.charCodeAt(i)] = 1;
+  return table;
+}
+
+function isKeyChar(code: number): boolean {
+  return code < 128 && KEY_CHARS[code] === 1;
+}
 const SCHEME_WORD = /^(?:bearer|basic|token|bot|digest|apikey|api-key)\s+/i;
 
 /**
@@ -339,9 +356,9 @@ function scanKeyValueLine(text: string, lineStart: number, lineEnd: number, keys
   let i = lineStart;
   while (i < lineEnd) {
     // Find the next key token.
-    while (i < lineEnd && !KEY_CHAR.test(text.charAt(i))) i++;
+    while (i < lineEnd && !isKeyChar(text.charCodeAt(i))) i++;
     const keyStart = i;
-    while (i < lineEnd && KEY_CHAR.test(text.charAt(i))) i++;
+    while (i < lineEnd && isKeyChar(text.charCodeAt(i))) i++;
     const keyEnd = i;
     if (keyEnd === keyStart) break;
     if (keyEnd - keyStart > 128) continue;
@@ -381,7 +398,7 @@ function scanKeyValueLine(text: string, lineStart: number, lineEnd: number, keys
       while (valueEnd > valueStart && /[\s,;]/.test(text.charAt(valueEnd - 1))) valueEnd--;
     } else {
       valueEnd = valueStart;
-      while (valueEnd < lineEnd && !/[\s&;,"'`)}\]]/.test(text.charAt(valueEnd))) valueEnd++;
+      for (let code = text.charCodeAt(valueEnd); valueEnd < lineEnd && !(code < 128 && VALUE_STOPS[code] === 1); code = text.charCodeAt(valueEnd)) valueEnd++;
       // More words after an unquoted value: prose ("password: must contain ..."), not a credential.
       if (separator === ':' && /^[ \t]+[A-Za-z]/.test(text.slice(valueEnd, valueEnd + 2))) {
         i = valueEnd;

@@ -85,7 +85,7 @@ export class Redactor {
   /** A Transform stream (bytes in, UTF-8 text out) that masks across chunk boundaries. */
   createStream(options: { onFinding?: (finding: StreamFinding) => void } = {}): RedactStream {
     const engine = this.engine;
-    return new RedactStream({ find: (text) => engine.find(text), overlap: () => Math.max(engine.maxMatchLength, engine.registeredMaxLength()) }, options);
+    return new RedactStream({ find: (text) => engine.find(text), overlap: () => engine.overlap() }, options);
   }
 }
 

@@ -13,6 +13,12 @@ export interface Runtime {
   readonly logger: Logger;
 }
 
+export interface RedactionOverrides {
+  readonly pii?: boolean;
+  readonly extraRulesFile?: string;
+  readonly disabledRules?: readonly string[];
+}
+
 /**
  * The redactor the policy describes. `policyFile` anchors a relative `redaction.extraRulesFile`;
  * a rules file named in `overrides` (a command-line flag) is relative to the working directory.
@@ -20,7 +26,7 @@ export interface Runtime {
 export function redactorFromPolicy(
   policy: Policy,
   policyFile: string | null,
-  overrides: { pii?: boolean; extraRulesFile?: string; disabledRules?: readonly string[] } = {},
+  overrides: RedactionOverrides = {},
 ): Redactor {
   const { redaction } = policy;
   const extra: string | null =
@@ -50,12 +56,27 @@ export function registerKnownSecrets(loaded: LoadedPolicy, env: NodeJS.ProcessEn
   return count;
 }
 
-export async function loadRuntime(options: { configFile?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Runtime> {
+export interface RuntimeOptions {
+  readonly configFile?: string;
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Command-line overrides of the policy's redaction section. */
+  readonly redaction?: RedactionOverrides;
+}
+
+export async function loadRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const env = options.env ?? process.env;
   const loaded = await loadPolicy({ file: options.configFile, cwd: options.cwd ?? process.cwd(), env });
-  const redactor = redactorFromPolicy(loaded.policy, loaded.file);
+  const redactor = redactorFromPolicy(loaded.policy, loaded.file, options.redaction);
   setDefaultRedactor(redactor);
   registerKnownSecrets(loaded, env);
-  const logger = createLogger({ level: loaded.policy.log.level, format: loaded.policy.log.format, redactor });
-  return { loaded, redactor, logger };
+  let logger: Logger | undefined;
+  return {
+    loaded,
+    redactor,
+    get logger(): Logger {
+      logger ??= createLogger({ level: loaded.policy.log.level, format: loaded.policy.log.format, redactor });
+      return logger;
+    },
+  };
 }

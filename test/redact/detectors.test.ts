@@ -69,7 +69,7 @@ describe('detectors.json: structure', () => {
 describe('detectors.json: each rule on its own samples', () => {
   for (const rule of rules) {
     test(rule.id, () => {
-      const { positives, negatives } = samplesFor(rule.id);
+      const { positives, negatives, nearMisses } = samplesFor(rule.id);
       assert.ok(positives.length > 0, 'needs at least one true positive');
       assert.ok(negatives.length > 0, 'needs at least one near miss');
       const m = matcher(rule.id);
@@ -84,7 +84,7 @@ describe('detectors.json: each rule on its own samples', () => {
           assert.ok(rule.keywords.some((keyword) => matched.includes(fold(keyword))), `no keyword inside the match ${JSON.stringify(matched.slice(0, 80))}`);
         }
       }
-      for (const negative of negatives) {
+      for (const negative of [...negatives, ...nearMisses]) {
         const findings = m.find(negative);
         assert.deepEqual(
           findings.map((f) => negative.slice(f.start, f.end)),
@@ -103,6 +103,18 @@ describe('detectors.json: hard negatives', () => {
       for (const rule of rules) {
         for (const finding of matcher(rule.id).find(text)) {
           problems.push(`${rule.id} flagged ${JSON.stringify(text.slice(finding.start, finding.end))} in ${JSON.stringify(text.slice(0, 120))}`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  test("no rule flags any rule's neutral negatives", () => {
+    const problems: string[] = [];
+    for (const id of sampleRuleIds()) {
+      for (const text of samplesFor(id).negatives) {
+        for (const rule of rules) {
+          for (const finding of matcher(rule.id).find(text)) problems.push(`${rule.id} flagged ${JSON.stringify(text.slice(finding.start, finding.end))} in a negative of ${id}`);
         }
       }
     }

@@ -114,8 +114,8 @@ export function jwt(candidate: string): boolean {
   return decodeJsonSegment(payload) !== undefined;
 }
 
-/** Numbers the SSA voided or that are known placeholders (the Woolworth wallet card, ads, 123-45-6789). */
-const VOID_SSNS = new Set(['078051120', '219099999', '123456789']);
+/** Numbers the SSA voided, and the placeholders documentation uses (the Woolworth wallet card, 123-45-6789, 111-22-3333). */
+const VOID_SSNS = new Set(['078051120', '219099999', '123456789', '111223333']);
 
 /**
  * US Social Security number: 9 digits (dashes or spaces ignored); area not 000, 666 or 900-999,
@@ -123,7 +123,7 @@ const VOID_SSNS = new Set(['078051120', '219099999', '123456789']);
  */
 export function usSsn(candidate: string): boolean {
   const digits = candidate.replace(/[ -]/g, '');
-  if (!/^[0-9]{9}$/.test(digits)) return false;
+  if (!/^[0-9]{9}$/.test(digits) || /^(\d)\1+$/.test(digits)) return false;
   const area = Number(digits.slice(0, 3));
   if (area === 0 || area === 666 || area >= 900) return false;
   if (digits.slice(3, 5) === '00' || digits.slice(5) === '0000') return false;
@@ -144,7 +144,7 @@ function isDate(year: string, month: string, day: string): boolean {
 export function phone(candidate: string): boolean {
   const digits = candidate.replace(/[^0-9]/g, '');
   if (digits.length < 7 || digits.length > 15 || /^(\d)\1+$/.test(digits)) return false;
-  if (/[^0-9+() .\-]/.test(candidate)) return false;
+  if (/[^0-9+() .-]/.test(candidate)) return false;
   const international = candidate.startsWith('+');
   const groups = candidate.split(/[^0-9]+/).filter((group) => group.length > 0);
   const separators = candidate.replace(/[0-9+()]/g, '');
@@ -152,6 +152,13 @@ export function phone(candidate: string): boolean {
   if (!international && separators.length > 0 && /^\.+$/.test(separators)) {
     if (groups.length === 4 && groups.every((group) => group.length <= 3 && Number(group) <= 255)) return false;
     if (groups.some((group) => group.length === 1)) return false;
+  }
+  // ZIP+4 postal codes (02111-1307) have the same shape as a short national number.
+  if (!international && groups.length === 2 && groups[0]?.length === 5 && groups[1]?.length === 4 && /^[0-9-]+$/.test(candidate)) return false;
+  if (!international && groups.length >= 2) {
+    // "09 2007" as in "Sat Jun 09 2007 17:46:21": a day followed by a year.
+    const [day, year] = groups as [string, string];
+    if (day.length <= 2 && Number(day) <= 31 && /^(?:19|20)[0-9]{2}$/.test(year)) return false;
   }
   if (!international && groups.length >= 3) {
     const [a, b, c] = groups as [string, string, string];
