@@ -53,7 +53,9 @@ const FLATTEN = /^/;
 const KEY_VALUE_REACH = 1024;
 /** Values that stand for a secret rather than being one: references, templates, placeholders. */
 const PLACEHOLDER_MARKERS = ['${', '{{', '%(', 'process.env', 'os.environ', 'getenv', '<', MASK, '[redacted]', '[filtered]', 'your_', 'your-', '_here', 'changeme', 'change_me', 'placeholder', 'example', 'xxxx', 'dummy'];
-const PLACEHOLDER_VALUES = new Set(['null', 'none', 'nil', 'undefined', 'true', 'false', '""', "''", '...', '-', 'secret', 'password', 'token']);
+const PLACEHOLDER_VALUES = new Set(['null', 'none', 'nil', 'undefined', 'true', 'false', '""', "''", '...', '-', 'secret', 'password', 'token', 'required', 'optional', 'string', 'str', 'number', 'int', 'integer', 'boolean', 'bool', 'any', 'unknown', 'object', 'hidden', 'masked']);
+/** References to where a secret lives (file paths, cloud resource names), not the secret. */
+const REFERENCE_PREFIX = /^(?:\/[\w.-]|\.{1,2}\/|~\/|file:|arn:aws[\w-]*:|projects\/[\w-]+\/secrets\/|vault:|op:\/\/|secretsmanager:)/;
 /** Words that start an expression in code, where `token = await getToken()` assigns no literal. */
 const CODE_WORDS = new Set(['await', 'new', 'typeof', 'this', 'function', 'require', 'import', 'yield', 'self', 'lambda', 'os', 'sys', 'config', 'settings', 'env', 'options', 'opts', 'props', 'params', 'args', 'req', 'request', 'res', 'ctx']);
 /** Headers whose whole value, spaces included, is the credential. */
@@ -61,7 +63,9 @@ const WHOLE_LINE_KEYS = new Set(['authorization', 'proxy_authorization', 'cookie
 
 function isPlaceholder(value: string): boolean {
   const lower = value.toLowerCase();
-  return PLACEHOLDER_VALUES.has(lower) || PLACEHOLDER_MARKERS.some((marker) => lower.includes(marker));
+  if (PLACEHOLDER_VALUES.has(lower) || REFERENCE_PREFIX.test(value) || PLACEHOLDER_MARKERS.some((marker) => lower.includes(marker))) return true;
+  // "a1a1a1a1", "00000000": filler, not a credential.
+  return value.length >= 8 && new Set(value).size <= 2;
 }
 
 /** An unquoted value that is an expression (a call, an index, a member of a code object). */
@@ -263,6 +267,9 @@ export class Engine {
         secret = value;
       }
       if (this.accepts(rule, secret)) found.push({ ruleId: rule.id, start: contextStart + start, end: contextStart + start + secret.length });
+      // A rejected candidate may have swallowed the start of a real one (a card number followed
+      // by its CVV): look again from the next character.
+      else regex.lastIndex = match.index + 1;
     }
   }
 
@@ -367,8 +374,9 @@ function scanKeyValueLine(text: string, lineStart: number, lineEnd: number, keys
     while (j < lineEnd && (text.charAt(j) === ' ' || text.charAt(j) === '\t')) j++;
     const separator = text.charAt(j);
     if (separator !== '=' && separator !== ':') continue;
-    // `==`, `=>`-less comparisons and `::` are code, not assignments.
-    if (text.charAt(j + 1) === '=' || (separator === ':' && text.charAt(j + 1) === ':')) continue;
+    // `==`, `=>` and `::` are code (comparisons, arrow functions, scopes), not assignments.
+    const after = text.charAt(j + 1);
+    if ((separator === '=' && (after === '=' || after === '>')) || (separator === ':' && after === ':')) continue;
     // An unquoted `key: value` counts only at the start of a line (YAML, HTTP headers): in prose,
     // "your password: it must..." is not a credential.
     if (separator === ':' && !quotedKey) {
@@ -407,6 +415,15 @@ function scanKeyValueLine(text: string, lineStart: number, lineEnd: number, keys
     }
     const scheme = SCHEME_WORD.exec(text.slice(valueStart, Math.min(valueEnd, valueStart + 16)));
     if (scheme !== null) valueStart += scheme[0].length;
+    // A header value with words after the scheme is prose ("basic auth is not supported"); a
+    // cookie header is a list of name=value pairs.
+    if (!quoted && separator === ':' && WHOLE_LINE_KEYS.has(normalizeKey(key))) {
+      const rest = text.slice(valueStart, valueEnd);
+      if (normalizeKey(key).endsWith('cookie') ? !rest.includes('=') : /\s/.test(rest)) {
+        i = valueEnd;
+        continue;
+      }
+    }
     i = Math.max(valueEnd, keyEnd + 1);
     if (valueEnd <= valueStart) continue;
     const value = text.slice(valueStart, valueEnd);

@@ -89,4 +89,4 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
 ];
 
 /** Names that match a sensitive pattern but name or describe a secret rather than hold one. */
-export const DEFAULT_NON_SECRET_KEYS: readonly string[] = ['*_header', '*header', '*_name', '*name', '*_env', '*_var', '*_field', '*_param', '*_file', '*_path', '*_length', '*_count', '*_type', '*_prefix', 'csrf*', '*csrf_token', 'xsrf*', '*xsrf_token', '*page_token', 'continuation_token', 'next_token'];
+export const DEFAULT_NON_SECRET_KEYS: readonly string[] = ['*_header', '*header', '*_name', '*name', '*_env', '*_var', '*_field', '*_param', '*_file', '*_path', '*_length', '*_count', '*_type', '*_prefix', '*length', '*count', '*size', 'csrf*', '*csrf_token', 'xsrf*', '*xsrf_token', '*page_token', 'continuation_token', 'next_token'];

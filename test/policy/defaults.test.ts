@@ -43,7 +43,7 @@ const EXPECTED: Policy = {
     ],
     nonSecretKeys: [
       '*_header', '*header', '*_name', '*name', '*_env', '*_var', '*_field', '*_param', '*_file', '*_path',
-      '*_length', '*_count', '*_type', '*_prefix', 'csrf*', '*csrf_token', 'xsrf*', '*xsrf_token',
+      '*_length', '*_count', '*_type', '*_prefix', '*length', '*count', '*size', 'csrf*', '*csrf_token', 'xsrf*', '*xsrf_token',
       '*page_token', 'continuation_token', 'next_token',
     ],
     disabledRules: [],

@@ -60,6 +60,13 @@ test('sensitive keys in text: KEY=value, key: value at line start, "key": "value
   assert.equal(r.redactString('Please choose a password: it must be long').text, 'Please choose a password: it must be long', 'prose is not a credential');
   assert.equal(r.redactString('token = process.env.TOKEN').text, 'token = process.env.TOKEN', 'a reference is not a value');
   assert.equal(r.redactString('if (password == other)').text, 'if (password == other)');
+  assert.equal(r.redactString('tokens.map(token => token.value)').text, 'tokens.map(token => token.value)');
+  assert.equal(r.redactString('const token = await getToken();').text, 'const token = await getToken();');
+  assert.equal(r.redactString('password: string;').text, 'password: string;');
+  assert.equal(r.redactString('DB_PASSWORD=/run/secrets/db_password').text, 'DB_PASSWORD=/run/secrets/db_password');
+  assert.equal(r.redactString('API_KEY=your_api_key_here').text, 'API_KEY=your_api_key_here');
+  assert.equal(r.redactString('API_KEY_HEADER="x-api-key"').text, 'API_KEY_HEADER="x-api-key"', 'a non-secret key name');
+  assert.equal(r.redactString('authorization: basic auth is not supported').text, 'authorization: basic auth is not supported');
 });
 
 test('registered secrets are masked raw and encoded', () => {
