@@ -100,7 +100,7 @@ function runSecretlint(dir: string): Map<string, SecretlintMessage[]> {
   try {
     results = JSON.parse(readFileSync(out, 'utf8')) as typeof results;
   } catch (error) {
-    throw new Error(`secretlint produced no readable JSON report: ${(error as Error).message}`);
+    throw new Error(`secretlint produced no readable JSON report: ${(error as Error).message}`, { cause: error });
   }
   for (const result of results) byFile.set(result.filePath.slice(result.filePath.lastIndexOf('/') + 1), result.messages);
   return byFile;

@@ -167,7 +167,7 @@ for (const [key, node] of sections) {
 const text = `${lines.join('\n').trimEnd()}\n`;
 
 if (process.argv.includes('--check')) {
-  let current = '';
+  let current;
   try {
     current = readFileSync(docsUrl, 'utf8');
   } catch {

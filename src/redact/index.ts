@@ -14,13 +14,15 @@ import { builtinDetectors, type DetectorFile } from './detectors.js';
 import { Engine, type Finding, type RedactResult, type RuleInfo } from './engine.js';
 import { compileKeyPatterns, DEFAULT_NON_SECRET_KEYS, DEFAULT_SENSITIVE_KEYS, type KeyMatcher } from './keys.js';
 import { SecretRegistry } from './registry.js';
-import { RedactStream, type StreamFinding } from './stream.js';
+import { WorkerFinder, type RedactorConfig } from './parallel.js';
+import { RedactStream, type BatchFinder, type StreamFinding } from './stream.js';
 import { redactValue, type ValueFinding } from './value.js';
 
 export { MASK, applyMask, resolveOverlaps } from './engine.js';
 export type { Finding, RedactResult, RuleInfo } from './engine.js';
 export type { ValueFinding } from './value.js';
 export type { StreamFinding } from './stream.js';
+export type { RedactorConfig } from './parallel.js';
 export type { DetectorFile, DetectorRule } from './detectors.js';
 export { builtinDetectors, checkDetectorFile, loadDetectorFile, detectorsSchema } from './detectors.js';
 export { compileKeyPatterns, DEFAULT_NON_SECRET_KEYS, DEFAULT_SENSITIVE_KEYS, normalizeKey } from './keys.js';
@@ -48,7 +50,7 @@ export class Redactor {
   readonly registry: SecretRegistry;
   private readonly keys: KeyMatcher;
 
-  constructor(options: RedactorOptions = {}) {
+  constructor(private readonly options: RedactorOptions = {}) {
     this.registry = options.registry ?? defaultRegistry;
     this.keys = compileKeyPatterns(options.keys ?? DEFAULT_SENSITIVE_KEYS, options.nonSecretKeys ?? DEFAULT_NON_SECRET_KEYS);
     this.engine = new Engine({
@@ -82,10 +84,29 @@ export class Redactor {
     return this.keys.matches(key);
   }
 
-  /** A Transform stream (bytes in, UTF-8 text out) that masks across chunk boundaries. */
-  createStream(options: { onFinding?: (finding: StreamFinding) => void } = {}): RedactStream {
+  /**
+   * A Transform stream (bytes in, UTF-8 text out) that masks across chunk boundaries. With
+   * `jobs` > 1 the scanning runs on that many worker threads; the output order is kept.
+   */
+  createStream(options: { onFinding?: (finding: StreamFinding) => void; jobs?: number; batchSize?: number } = {}): RedactStream {
     const engine = this.engine;
-    return new RedactStream({ find: (text) => engine.find(text), overlap: () => engine.overlap() }, options);
+    const jobs = Math.max(1, Math.floor(options.jobs ?? 1));
+    const finder: BatchFinder =
+      jobs > 1 ? new WorkerFinder(this.config(), jobs, engine.overlap()) : { find: (region) => engine.find(region), overlap: () => engine.overlap() };
+    return new RedactStream(finder, { onFinding: options.onFinding, batchSize: options.batchSize, maxInFlight: jobs * 2 });
+  }
+
+  /** A plain description of this redactor, from which a worker thread builds the same one. */
+  config(): RedactorConfig {
+    return {
+      pii: this.options.pii ?? true,
+      keys: this.options.keys ?? DEFAULT_SENSITIVE_KEYS,
+      nonSecretKeys: this.options.nonSecretKeys ?? DEFAULT_NON_SECRET_KEYS,
+      disabledRules: this.options.disabledRules ?? [],
+      detectors: this.options.detectors ?? [builtinDetectors()],
+      minRegisteredLength: this.registry.minimumLength,
+      registered: [...this.registry.entries()],
+    };
   }
 }
 

@@ -81,6 +81,10 @@ export class SecretRegistry {
     this.values.clear();
   }
 
+  get minimumLength(): number {
+    return this.minLength;
+  }
+
   get size(): number {
     return this.values.size;
   }
