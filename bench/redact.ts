@@ -40,6 +40,7 @@ export function runRedactBench(options: { megabytes: number; peerMegabytes: numb
     const oursOut = `${WORK}redact-${index}.out`;
     const ours = timeCommand([process.execPath, CLI, 'redact', file], 3, { stdoutFile: oursOut });
     if (ours.status !== 0) throw new Error(`bulwark redact failed: ${ours.stderr}`);
+    const oneJob = timeCommand([process.execPath, CLI, 'redact', '--jobs', '1', file], 3, { stdoutFile: oursOut });
     const oursSmallOut = `${WORK}redact-${index}-small.out`;
     const oursSmall = timeCommand([process.execPath, CLI, 'redact', peerFile], 3, { stdoutFile: oursSmallOut });
     process.stderr.write(`bench redact: ${input.name}: secretlint on ${options.peerMegabytes} MiB...\n`);
@@ -48,7 +49,8 @@ export function runRedactBench(options: { megabytes: number; peerMegabytes: numb
     const oursRate = mbps(Buffer.byteLength(input.text), ours.seconds);
     const oursSmallRate = mbps(Buffer.byteLength(peerText), oursSmall.seconds);
     const peerRate = mbps(Buffer.byteLength(peerText), peer.seconds);
-    rows.push({ input: input.name, bytes: Buffer.byteLength(input.text), tool: 'bulwark redact', mbPerSecond: oursRate, findings: countOccurrences(readFileSync(oursOut, 'utf8'), '*****') });
+    rows.push({ input: input.name, bytes: Buffer.byteLength(input.text), tool: 'bulwark redact (auto: 2 jobs)', mbPerSecond: oursRate, findings: countOccurrences(readFileSync(oursOut, 'utf8'), '*****') });
+    rows.push({ input: input.name, bytes: Buffer.byteLength(input.text), tool: 'bulwark redact --jobs 1', mbPerSecond: mbps(Buffer.byteLength(input.text), oneJob.seconds), findings: null });
     rows.push({ input: input.name, bytes: Buffer.byteLength(peerText), tool: 'bulwark redact', mbPerSecond: oursSmallRate, findings: countOccurrences(readFileSync(oursSmallOut, 'utf8'), '*****') });
     rows.push({ input: input.name, bytes: Buffer.byteLength(peerText), tool: 'secretlint 11.7.1 (mask-result)', mbPerSecond: peerRate, findings: null });
     ratios.push({ input: input.name, ratio: oursSmallRate / peerRate });

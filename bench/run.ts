@@ -1,14 +1,16 @@
 /**
  * `npm run bench`: every benchmark, peers side by side, printed as tables and saved as JSON in
- * bench/.work/results.json. Sizes can be scaled with BENCH_MB (default 64).
+ * bench/.work/results.json. Sizes: BENCH_MB (default 256) for throughput, BENCH_MEMORY_GIB
+ * (default 2) for the memory run. Name benchmarks to run a subset: redact, logger, memory, accuracy.
  */
 import { writeFileSync } from 'node:fs';
 import { formatAccuracyBench, runAccuracyBench } from './accuracy.js';
 import { formatLoggerBench, runLoggerBench } from './logger.js';
+import { formatMemoryBench, runMemoryBench } from './memory.js';
 import { formatRedactBench, runRedactBench } from './redact.js';
 import { WORK, workFile } from './util.js';
 
-const megabytes = Number(process.env.BENCH_MB ?? '64');
+const megabytes = Number(process.env.BENCH_MB ?? '256');
 const only = process.argv.slice(2);
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
 const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
@@ -22,6 +24,11 @@ if (wanted('logger')) {
   const result = runLoggerBench(200_000);
   results.logger = result;
   process.stdout.write(`\n## logger vs pino\n\n${formatLoggerBench(result)}\n`);
+}
+if (wanted('memory')) {
+  const result = await runMemoryBench(Number(process.env.BENCH_MEMORY_GIB ?? '2'));
+  results.memory = result;
+  process.stdout.write(`\n## bulwark redact memory on a large stdin stream\n\n${formatMemoryBench(result)}\n`);
 }
 if (wanted('accuracy')) {
   const result = runAccuracyBench();

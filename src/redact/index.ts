@@ -92,7 +92,7 @@ export class Redactor {
     const engine = this.engine;
     const jobs = Math.max(1, Math.floor(options.jobs ?? 1));
     const finder: BatchFinder =
-      jobs > 1 ? new WorkerFinder(this.config(), jobs, engine.overlap()) : { find: (region) => engine.find(region), overlap: () => engine.overlap() };
+      jobs > 1 ? new WorkerFinder(this.config(), jobs, engine.overlap(), (region) => engine.find(region)) : { find: (region) => engine.find(region), overlap: () => engine.overlap() };
     return new RedactStream(finder, { onFinding: options.onFinding, batchSize: options.batchSize, maxInFlight: jobs * 2 });
   }
 

@@ -1,7 +1,9 @@
 /**
  * Scans stream batches on worker threads: the redaction engine is single-threaded JavaScript, so a
- * large input is redacted up to N times faster on N cores. Each worker builds the same redactor
- * from a plain configuration (rules, keys, registered secrets) and answers `find` requests in order.
+ * large input is redacted up to N times faster on N cores. With `jobs` = N, N - 1 workers and the
+ * calling thread take batches in turn (a third thread on two cores only adds contention). Each
+ * worker builds the same redactor from a plain configuration (rules, keys, registered secrets)
+ * and answers `find` requests in order.
  */
 import { Worker } from 'node:worker_threads';
 import type { Finding } from './engine.js';
@@ -31,8 +33,9 @@ export class WorkerFinder implements BatchFinder {
     config: RedactorConfig,
     jobs: number,
     private readonly overlapLength: number,
+    private readonly inThread: (region: string) => Finding[],
   ) {
-    this.workers = Array.from({ length: jobs }, () => {
+    this.workers = Array.from({ length: Math.max(1, jobs - 1) }, () => {
       const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: config });
       worker.on('message', (reply: Reply) => {
         const waiter = this.waiting.get(reply.id);
@@ -60,10 +63,13 @@ export class WorkerFinder implements BatchFinder {
     return this.overlapLength;
   }
 
-  find(region: string): Promise<Finding[]> {
+  find(region: string): Finding[] | Promise<Finding[]> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const worker = this.workers[id % this.workers.length];
+    const turn = id % (this.workers.length + 1);
+    // The calling thread takes every (workers + 1)-th batch while the workers scan theirs.
+    if (turn === this.workers.length) return this.inThread(region);
+    const worker = this.workers[turn];
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       worker?.postMessage({ id, region });
