@@ -83,3 +83,15 @@ test('an extra rules file is validated and applied', () => {
   assert.match(bad.stderr, /BWK_REDACT_RULES_INVALID/);
   assert.match(bad.stderr, /regx/);
 });
+
+test('--jobs is validated, and --jobs 2 gives the same output as one thread', () => {
+  const bad = runCli(['redact', '--jobs', '0'], { input: '' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /BWK_USAGE: --jobs must be a whole number from 1 to 64/);
+  const input = `API_KEY=${'x1Y2z3'.repeat(4)}\n`.repeat(2000);
+  const one = runCli(['redact', '--jobs', '1'], { input });
+  const two = runCli(['redact', '--jobs', '2'], { input });
+  assert.equal(two.status, 0, two.stderr);
+  assert.equal(two.stdout, one.stdout);
+  assert.equal(one.stdout, 'API_KEY=*****\n'.repeat(2000));
+});
