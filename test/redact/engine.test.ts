@@ -67,6 +67,12 @@ test('sensitive keys in text: KEY=value, key: value at line start, "key": "value
   assert.equal(r.redactString('API_KEY=your_api_key_here').text, 'API_KEY=your_api_key_here');
   assert.equal(r.redactString('API_KEY_HEADER="x-api-key"').text, 'API_KEY_HEADER="x-api-key"', 'a non-secret key name');
   assert.equal(r.redactString('authorization: basic auth is not supported').text, 'authorization: basic auth is not supported');
+  for (const code of ['secretGroup: rule.secretGroup ?? 0,', 'secret = value;', '"secretlint": "11.7.1",', '"secretGroup": 1,', "redactString('token=ghp_...')"]) {
+    assert.equal(r.redactString(code).text, code, code);
+  }
+  assert.equal(r.redactString('password = hunter2').text, `password = ${MASK}`, 'an INI assignment is still a credential');
+  assert.equal(r.redactString('"pin": "4821"').text, `"pin": "4821"`, 'pin is not a sensitive key by default');
+  assert.equal(r.redactString('"password": "4821"').text, `"password": "${MASK}"`);
 });
 
 test('registered secrets are masked raw and encoded', () => {
