@@ -5,10 +5,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { formatAccuracyBench, runAccuracyBench } from './accuracy.js';
+import { formatAuditBench, runAuditBench } from './audit.js';
 import { formatLoggerBench, runLoggerBench } from './logger.js';
 import { formatMemoryBench, runMemoryBench } from './memory.js';
 import { formatRedactBench, runRedactBench } from './redact.js';
 import { WORK, workFile } from './util.js';
+import { formatVaultBench, runVaultBench } from './vault.js';
 
 const megabytes = Number(process.env.BENCH_MB ?? '256');
 const only = process.argv.slice(2);
@@ -34,6 +36,16 @@ if (wanted('accuracy')) {
   const result = runAccuracyBench();
   results.accuracy = result;
   process.stdout.write(`\n## accuracy vs secretlint\n\n${formatAccuracyBench(result)}\n`);
+}
+if (wanted('audit')) {
+  const result = await runAuditBench(Number(process.env.BENCH_AUDIT_RECORDS ?? '200000'));
+  results.audit = result;
+  process.stdout.write(`\n## audit log vs pino and better-sqlite3\n\n${formatAuditBench(result)}\n`);
+}
+if (wanted('vault')) {
+  const result = await runVaultBench();
+  results.vault = result;
+  process.stdout.write(`\n## secrets vault: resolveSecret and unlock\n\n${formatVaultBench(result)}\n`);
 }
 workFile('.keep', '');
 writeFileSync(`${WORK}results.json`, `${JSON.stringify(results, null, 2)}\n`);

@@ -11,4 +11,6 @@ test('every subpath export loads and exposes its entry points', async () => {
   assert.equal(typeof ((await import('bulwark/errors')) as Record<string, unknown>).BulwarkError, 'function');
   assert.equal(typeof ((await import('bulwark/decision')) as Record<string, unknown>).deny, 'function');
   assert.equal(typeof ((await import('bulwark/runtime')) as Record<string, unknown>).loadRuntime, 'function');
+  assert.equal(typeof ((await import('bulwark/secrets')) as Record<string, unknown>).openVault, 'function');
+  assert.equal(typeof ((await import('bulwark/audit')) as Record<string, unknown>).openAuditLog, 'function');
 });

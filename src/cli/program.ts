@@ -4,8 +4,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { BulwarkError, EXIT, exitCodeOf, formatError } from '../errors/index.js';
+import { registerAuditCommands } from './audit.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRedactCommand } from './redact.js';
+import { registerSecretsCommands } from './secrets.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerPolicyCommands(program);
   registerRedactCommand(program);
+  registerSecretsCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

@@ -27,6 +27,16 @@ export const ERROR_CODES = {
   BWK_POLICY_EXISTS: { exit: EXIT.usage, summary: 'policy init would overwrite an existing policy file' },
   BWK_REDACT_RULES_INVALID: { exit: EXIT.usage, summary: 'a detector rules file does not match its schema' },
   BWK_IO: { exit: EXIT.usage, summary: 'a file could not be read or written' },
+  BWK_VAULT_NOT_FOUND: { exit: EXIT.usage, summary: 'the secrets vault file does not exist yet' },
+  BWK_VAULT_LOCKED: { exit: EXIT.usage, summary: 'the vault cannot be unlocked: wrong or missing master key or passphrase' },
+  BWK_VAULT_TAMPERED: { exit: EXIT.findings, summary: 'the vault file is truncated, corrupt or was modified outside bulwark' },
+  BWK_VAULT_PERMISSIONS: { exit: EXIT.usage, summary: 'the vault file or its folder is accessible by group or others' },
+  BWK_SECRET_NOT_FOUND: { exit: EXIT.usage, summary: 'no secret by that name in the vault' },
+  BWK_SECRET_DENIED: { exit: EXIT.findings, summary: 'the requester is not on the secret\'s plugin allow-list' },
+  BWK_KEYSTORE_UNAVAILABLE: { exit: EXIT.usage, summary: 'the configured master-key provider cannot work on this machine' },
+  BWK_MASTER_KEY_INVALID: { exit: EXIT.usage, summary: 'BULWARK_MASTER_KEY is not base64 of exactly 32 bytes' },
+  BWK_AUDIT_UNAVAILABLE: { exit: EXIT.internal, summary: 'the audit log cannot be written; operations that must be audited are denied' },
+  BWK_AUDIT_VERIFY_FAILED: { exit: EXIT.findings, summary: 'the audit log failed verification (modified, deleted, reordered, truncated or badly signed records)' },
   BWK_INTERNAL: { exit: EXIT.internal, summary: 'bulwark failed; this is a bug' },
 } as const satisfies Record<string, { exit: ExitCode; summary: string }>;
 

@@ -53,10 +53,21 @@ const FLATTEN = /^/;
 const KEY_VALUE_REACH = 1024;
 /** Values that stand for a secret rather than being one: references, templates, placeholders. */
 const PLACEHOLDER_MARKERS = ['${', '{{', '%(', 'process.env', 'os.environ', 'getenv', '<', MASK, '[redacted]', '[filtered]', 'your_', 'your-', '_here', 'changeme', 'change_me', 'placeholder', 'example', 'xxxx', 'dummy', '...', '\u2026'];
+const DIGITS = /^\d+$/;
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
 /** Short numbers (`"secretGroup": 1`) and version numbers (`"secretlint": "11.7.1"`) are settings. */
-const SETTING_VALUE = /^(?:\d{1,3}|v?\d+(?:\.\d+){1,3})$/;
-/** `rule.secretGroup`, `config.auth.token`: a member expression in code, not a literal. */
-const MEMBER_EXPRESSION = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/;
+function isSettingValue(value: string): boolean {
+  if (DIGITS.test(value)) return value.length <= 3;
+  const parts = (value.startsWith('v') ? value.slice(1) : value).split('.');
+  return parts.length >= 2 && parts.length <= 4 && parts.every((part) => DIGITS.test(part));
+}
+
+/** `rule.secretGroup`, `config?.auth.token`: a member expression in code, not a literal. */
+function isMemberExpression(value: string): boolean {
+  const parts = value.replaceAll('?.', '.').split('.');
+  return parts.length >= 2 && parts.every((part) => IDENTIFIER.test(part));
+}
 const PLACEHOLDER_VALUES = new Set(['null', 'none', 'nil', 'undefined', 'true', 'false', '""', "''", '...', '-', 'secret', 'password', 'token', 'required', 'optional', 'string', 'str', 'number', 'int', 'integer', 'boolean', 'bool', 'any', 'unknown', 'object', 'hidden', 'masked']);
 /** References to where a secret lives (file paths, cloud resource names), not the secret. */
 const REFERENCE_PREFIX = /^(?:\/[\w.-]|\.{1,2}\/|~\/|file:|arn:aws[\w-]*:|projects\/[\w-]+\/secrets\/|vault:|op:\/\/|secretsmanager:)/;
@@ -67,16 +78,16 @@ const WHOLE_LINE_KEYS = new Set(['authorization', 'proxy_authorization', 'cookie
 
 function isPlaceholder(value: string): boolean {
   const lower = value.toLowerCase();
-  if (PLACEHOLDER_VALUES.has(lower) || SETTING_VALUE.test(value) || REFERENCE_PREFIX.test(value) || PLACEHOLDER_MARKERS.some((marker) => lower.includes(marker))) return true;
+  if (PLACEHOLDER_VALUES.has(lower) || isSettingValue(value) || REFERENCE_PREFIX.test(value) || PLACEHOLDER_MARKERS.some((marker) => lower.includes(marker))) return true;
   // "a1a1a1a1", "00000000": filler, not a credential.
   return value.length >= 8 && new Set(value).size <= 2;
 }
 
 /** An unquoted value that is an expression (a call, an index, a member of a code object). */
 function looksLikeCode(value: string, next: string): boolean {
-  if (next === '(' || /[([{]/.test(value) || MEMBER_EXPRESSION.test(value)) return true;
+  if (next === '(' || /[([{]/.test(value) || isMemberExpression(value)) return true;
   // `secret = value;`: an identifier ending a statement is a variable, not a literal.
-  if (next === ';' && /^[A-Za-z_$][\w$]*$/.test(value)) return true;
+  if (next === ';' && IDENTIFIER.test(value)) return true;
   const head = /^[A-Za-z_$][\w$]*/.exec(value)?.[0] ?? '';
   return CODE_WORDS.has(head.toLowerCase()) && (head.length === value.length || value.charAt(head.length) === '.');
 }
