@@ -44,8 +44,8 @@ export function readPublicKeyFile(path: string): KeyObject {
 }
 
 /**
- * A signer whose key is the PEM file at `path` (created with mode 0600 when absent).
- * TODO(vault): the key file is a stopgap; the lead moves the signing key into the vault (src/secrets).
+ * A signer whose key is the PEM file at `path` (created with mode 0600 when absent), for library
+ * users without a vault. The CLI keeps its signing key in the vault (src/services).
  */
 export function fileSigner(path: string): AuditSigner {
   let pem: string;

@@ -2,16 +2,15 @@
  * `bulwark audit`: verify the tamper-evident log, read it (tail, query, export), prune old
  * segments, and export the public key that pins verification.
  */
-import { readFileSync, statSync, writeSync, createWriteStream } from 'node:fs';
-import { createPublicKey } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { writeSync, createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   auditDirOf,
   auditPolicyOnStart,
   csvRow,
+  decodePublicKey,
   CSV_COLUMNS,
-  fileSigner,
   formatRecord,
   lastRecords,
   listSegments,
@@ -21,7 +20,6 @@ import {
   queryRecords,
   readPublicKeyFile,
   readSegmentLines,
-  SIGNING_KEY_FILE,
   verifyLog,
   type AuditQuery,
   type AuditRecord,
@@ -29,6 +27,8 @@ import {
 import { defaultStateDir } from '../audit/index.js';
 import { BulwarkError, EXIT } from '../errors/index.js';
 import { loadRuntime, type Runtime } from '../runtime/index.js';
+import { openVault } from '../secrets/index.js';
+import { auditSignerFromVault, vaultOptionsFromPolicy } from '../services/index.js';
 
 interface StateFlags {
   stateDir?: string;
@@ -201,8 +201,9 @@ export function registerAuditCommands(program: Command): void {
       const policy = runtime.loaded.policy.audit;
       const days = flags.days === undefined ? policy.retentionDays : parseCount(flags.days, '--days');
       if (days < 1) throw new BulwarkError('BWK_USAGE', '--days must be at least 1', { fix: 'pass e.g. --days 90' });
-      // The signing key file is a stopgap until the vault holds it (TODO(vault)).
-      const log = await openAuditLog({ stateDir, policy, signer: fileSigner(join(stateDir, SIGNING_KEY_FILE)), redactor: runtime.redactor, autoPrune: false });
+      // The signing key is kept in the vault (src/services).
+      const signer = await auditSignerFromVault(await openVault({ ...vaultOptionsFromPolicy(runtime.loaded.policy), create: true }));
+      const log = await openAuditLog({ stateDir, policy, signer, redactor: runtime.redactor, autoPrune: false });
       let result;
       try {
         await auditPolicyOnStart(log, runtime.loaded);
@@ -220,15 +221,16 @@ export function registerAuditCommands(program: Command): void {
     .description('print the public key checkpoints are signed with (PEM), to keep elsewhere and pass to verify --public-key')
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .action(async (flags: StateFlags) => {
-      const { stateDir } = await context(program, flags);
-      const path = join(stateDir, SIGNING_KEY_FILE);
-      try {
-        // eslint-disable-next-line security/detect-non-literal-fs-filename -- the key file in the state folder
-        statSync(path);
-      } catch {
-        throw new BulwarkError('BWK_IO', `no signing key in ${stateDir}`, { fix: 'the key is created when the log is first written (e.g. by `bulwark audit prune`)' });
+      const { dir, stateDir } = await context(program, flags);
+      // The newest `audit.key` record names the key in use; the private half stays in the vault.
+      const segments = listSegments(dir);
+      const newest = segments[segments.length - 1];
+      const first = newest === undefined ? undefined : readSegmentLines(newest).next();
+      const record = first === undefined || first.done === true ? undefined : parseRecord(first.value.text);
+      const encoded = typeof record === 'object' && record.type === 'audit.key' ? (record.data as { publicKey?: unknown }).publicKey : undefined;
+      if (typeof encoded !== 'string') {
+        throw new BulwarkError('BWK_IO', `no audit log with a key record in ${stateDir}`, { fix: 'the key is recorded when the log is first written (any `bulwark secrets` change, or `bulwark audit prune`)' });
       }
-      // eslint-disable-next-line security/detect-non-literal-fs-filename -- the key file in the state folder
-      out(createPublicKey(readFileSync(path, 'utf8')).export({ type: 'spki', format: 'pem' }).toString());
+      out(decodePublicKey(encoded).export({ type: 'spki', format: 'pem' }).toString());
     });
 }

@@ -8,6 +8,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRedactCommand } from './redact.js';
 import { registerSecretsCommands } from './secrets.js';
+import { runExitCleanups } from '../runtime/index.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {
@@ -28,8 +29,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });
+    await runExitCleanups();
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
+    try {
+      await runExitCleanups();
+    } catch (cleanupError) {
+      process.stderr.write(`${formatError(cleanupError)}\n`);
+    }
     if (error instanceof CommanderError) {
       // Help and version are successful exits; everything else commander reports is usage.
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;

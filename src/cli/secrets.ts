@@ -2,12 +2,11 @@
  * `bulwark secrets ...`: the encrypted vault. Values come from stdin or a no-echo prompt, never from
  * argv; they are printed only by `get --reveal`.
  */
-import { homedir } from 'node:os';
-import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { BulwarkError, EXIT } from '../errors/index.js';
-import { loadRuntime } from '../runtime/index.js';
-import { doctor, formatDoctor, openVault, type ProviderSetting, type SecretInfo, type Vault, type VaultOptions } from '../secrets/index.js';
+import { loadRuntime, onExit } from '../runtime/index.js';
+import { openAuditedVault, vaultOptionsFromPolicy } from '../services/index.js';
+import { doctor, formatDoctor, type ProviderSetting, type SecretInfo, type Vault, type VaultOptions } from '../secrets/index.js';
 
 interface SecretsFlags {
   vault?: string;
@@ -76,10 +75,6 @@ async function readValue(name: string): Promise<string> {
   return text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
-function expandHome(file: string): string {
-  return file === '~' ? homedir() : file.startsWith('~/') ? path.join(homedir(), file.slice(2)) : file;
-}
-
 function parsePlugins(text: string): string[] {
   return text
     .split(',')
@@ -101,18 +96,21 @@ export function registerSecretsCommands(program: Command): void {
   const context = async (create: boolean): Promise<VaultOptions> => {
     const flags = secrets.opts<SecretsFlags>();
     const { loaded } = await loadRuntime({ configFile: program.opts<{ config?: string }>().config });
-    const policy = loaded.policy.secrets;
-    const configured = flags.vault ?? policy.vaultPath;
     return {
-      path: configured === null ? undefined : path.resolve(expandHome(configured)),
-      provider: flags.provider ?? policy.provider,
-      passphraseEnv: policy.passphraseEnv,
+      ...vaultOptionsFromPolicy(loaded.policy, { vault: flags.vault, provider: flags.provider }),
       create,
       prompt: process.stdin.isTTY ? promptHidden : undefined,
       actor: 'cli',
     };
   };
-  const vault = async (create = false): Promise<Vault> => openVault(await context(create));
+  // Every command that reads or changes secrets writes to the audit log, whose signing key the
+  // vault holds; the log is closed (with its final checkpoint) when the command ends, even on error.
+  const vault = async (create = false): Promise<Vault> => {
+    const runtime = await loadRuntime({ configFile: program.opts<{ config?: string }>().config });
+    const audited = await openAuditedVault(runtime, await context(create));
+    onExit(() => audited.close());
+    return audited.vault;
+  };
 
   secrets
     .command('set')

@@ -80,3 +80,15 @@ export async function loadRuntime(options: RuntimeOptions = {}): Promise<Runtime
     },
   };
 }
+
+const cleanups: (() => Promise<void>)[] = [];
+
+/** Something to finish before the process exits, whether the command succeeded or failed (closing the audit log). */
+export function onExit(cleanup: () => Promise<void>): void {
+  cleanups.push(cleanup);
+}
+
+/** Runs the registered cleanups once, newest first; the CLI calls it after every command. */
+export async function runExitCleanups(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+}

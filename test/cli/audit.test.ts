@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { auditDirOf, buildRecord, fileSigner, generateSigner, openAuditLog } from '../../src/audit/index.js';
@@ -122,13 +123,13 @@ test('tamper: a whole log re-signed with another key passes unpinned (as the out
   assert.match(report.problem.message, /not the pinned key/);
 });
 
-test('a torn last line fails verify as truncated until the log is opened again (prune opens it)', async () => {
+test('a torn last line fails verify as truncated until the log is opened again', async () => {
   const { stateDir, file } = await freshLog();
   appendFileSync(file, '{"actor":"al');
   const torn = verifyJson(stateDir);
   assert.equal(torn.report.problem?.kind, 'truncated');
-  const prune = runCli(['audit', 'prune', '--state-dir', stateDir]);
-  assert.equal(prune.status, 0, prune.stderr);
+  // Opening the log for writing (as every writer does) recovers it.
+  await (await openAuditLog({ stateDir, signer: fileSigner(join(stateDir, 'signing-key.pem')) })).close();
   const { status, report } = verifyJson(stateDir);
   assert.equal(status, 0, JSON.stringify(report.problem));
   assert.ok(report.notes.some((note) => note.includes('torn')));
@@ -159,20 +160,32 @@ test('tail, query and export read the log', async () => {
   assert.match(bad.stderr, /BWK_USAGE/);
 });
 
-test('prune records the policy on first open and deletes nothing young; the signing key file is 0600', async () => {
+test('prune records the policy on first open and deletes nothing young; the signing key lives in the vault', () => {
   const stateDir = tempDir();
-  const result = runCli(['audit', 'prune', '--state-dir', stateDir, '--json']);
+  const env = { HOME: tempDir(), BULWARK_MASTER_KEY: randomBytes(32).toString('base64') };
+  const result = runCli(['audit', 'prune', '--state-dir', stateDir, '--json'], { env });
   assert.equal(result.status, 0, result.stderr);
   assert.deepEqual((JSON.parse(result.stdout) as { deleted: unknown[] }).deleted, []);
-  const { statSync } = await import('node:fs');
-  assert.equal(statSync(join(stateDir, 'signing-key.pem')).mode & 0o777, 0o600);
+  assert.equal(existsSync(join(stateDir, 'signing-key.pem')), false, 'no private key file next to the log');
+  const list = runCli(['secrets', 'list', '--json'], { env });
+  assert.match(list.stdout, /bulwark\.audit-signing-key/);
   const types = readFileSync(join(auditDirOf(stateDir), 'audit-000001.jsonl'), 'utf8').trim().split('\n').map((line) => record(line).type);
   assert.deepEqual(types, ['audit.key', 'policy.change', 'audit.checkpoint']);
   assert.equal(verify(stateDir).status, 0);
-  // A second start with the same policy writes no policy.change.
-  runCli(['audit', 'prune', '--state-dir', stateDir]);
+  // A second start with the same policy (and the same key, from the vault) writes no policy.change.
+  const second = runCli(['audit', 'prune', '--state-dir', stateDir], { env });
+  assert.equal(second.status, 0, second.stderr);
   const again = readFileSync(join(auditDirOf(stateDir), 'audit-000001.jsonl'), 'utf8').trim().split('\n').map((line) => record(line).type);
   assert.equal(again.filter((type) => type === 'policy.change').length, 1);
+  const publicKey = runCli(['audit', 'public-key', '--state-dir', stateDir]);
+  assert.match(publicKey.stdout, /BEGIN PUBLIC KEY/);
+});
+
+test('prune without any way to unlock a vault refuses, naming the fix', () => {
+  const result = runCli(['audit', 'prune', '--state-dir', tempDir()], { env: { HOME: tempDir() } });
+  assert.equal(result.status, 2, result.stderr);
+  assert.match(result.stderr, /BWK_/);
+  assert.match(result.stderr, /fix:/);
 });
 
 test('verify while a writer has the log open notes the unsigned tail instead of failing', async () => {

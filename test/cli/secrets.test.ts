@@ -38,8 +38,9 @@ test('set from stdin, get masked, get --reveal, list, rm', () => {
   assert.equal(list.status, 0, list.stderr);
   const report = JSON.parse(list.stdout) as { provider: string; secrets: { name: string; createdAt: string; rotatedAt: string | null; plugins: string[] }[] };
   assert.equal(report.provider, 'env');
-  assert.deepEqual(report.secrets.map((s) => [s.name, s.plugins, s.rotatedAt]), [['API_TOKEN', ['github-tools', 'jira'], null]]);
-  assert.match(secrets(h, ['list']).stdout, /^NAME\s+CREATED\s+ROTATED\s+PLUGINS\nAPI_TOKEN\s+\S+Z\s+-\s+github-tools,jira\n$/);
+  // The audit log's signing key is kept in the vault too, readable by no plugin.
+  assert.deepEqual(report.secrets.map((s) => [s.name, s.plugins, s.rotatedAt]), [['API_TOKEN', ['github-tools', 'jira'], null], ['bulwark.audit-signing-key', [], null]]);
+  assert.match(secrets(h, ['list']).stdout, /^NAME\s+CREATED\s+ROTATED\s+PLUGINS\nAPI_TOKEN\s+\S+Z\s+-\s+github-tools,jira\nbulwark\.audit-signing-key\s+\S+Z\s+-\s+\(cli only\)\n$/);
   assert.equal(secrets(h, ['rm', 'API_TOKEN']).status, 0);
   const gone = secrets(h, ['get', 'API_TOKEN']);
   assert.equal(gone.status, 2);
@@ -92,7 +93,7 @@ test('rotate-key keeps every value and bumps the rotation time', () => {
   const before = readFileSync(h.vault, 'utf8');
   const rotated = secrets(h, ['rotate-key']);
   assert.equal(rotated.status, 0, rotated.stderr);
-  assert.match(rotated.stdout, /re-encrypted 1 secret/);
+  assert.match(rotated.stdout, /re-encrypted 2 secret/, 'the secret and the audit signing key');
   assert.notEqual(readFileSync(h.vault, 'utf8'), before);
   assert.equal(secrets(h, ['get', 'A_KEY', '--reveal']).stdout, `${value}\n`);
   const list = JSON.parse(secrets(h, ['list', '--json']).stdout) as { keyRotatedAt: string | null; secrets: { rotatedAt: string | null }[] };
