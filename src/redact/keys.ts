@@ -52,7 +52,9 @@ export function compileKeyPatterns(patterns: readonly string[], exceptions: read
       if (key.length > 256) return false;
       const cached = cache.get(key);
       if (cached !== undefined) return cached;
-      const normalized = normalizeKey(key);
+      // A JSON pointer (`/secrets/provider`, as in policy diffs) is judged by its last segment.
+      const slash = key.lastIndexOf('/');
+      const normalized = normalizeKey(slash >= 0 && slash < key.length - 1 ? key.slice(slash + 1) : key);
       const result = globs.some((glob) => glob(normalized)) && !exceptionGlobs.some((glob) => glob(normalized));
       if (cache.size < 10_000) cache.set(key, result);
       return result;
@@ -89,4 +91,4 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
 ];
 
 /** Names that match a sensitive pattern but name or describe a secret rather than hold one. */
-export const DEFAULT_NON_SECRET_KEYS: readonly string[] = ['*_header', '*header', '*_name', '*name', '*_env', '*_var', '*_field', '*_param', '*_file', '*_path', '*_length', '*_count', '*_type', '*_prefix', '*length', '*count', '*size', 'csrf*', '*csrf_token', 'xsrf*', '*xsrf_token', '*page_token', 'continuation_token', 'next_token'];
+export const DEFAULT_NON_SECRET_KEYS: readonly string[] = ['*_header', '*header', '*_name', '*name', '*_env', '*env', '*_var', '*_field', '*_param', '*_file', '*_path', '*_length', '*_count', '*_type', '*_prefix', '*length', '*count', '*size', 'csrf*', '*csrf_token', 'xsrf*', '*xsrf_token', '*page_token', 'continuation_token', 'next_token', 'nonsecretkeys'];

@@ -42,9 +42,9 @@ const EXPECTED: Policy = {
       '*sessiontoken*', 'credentials', '*access_key*', 'x_api_key',
     ],
     nonSecretKeys: [
-      '*_header', '*header', '*_name', '*name', '*_env', '*_var', '*_field', '*_param', '*_file', '*_path',
+      '*_header', '*header', '*_name', '*name', '*_env', '*env', '*_var', '*_field', '*_param', '*_file', '*_path',
       '*_length', '*_count', '*_type', '*_prefix', '*length', '*count', '*size', 'csrf*', '*csrf_token', 'xsrf*', '*xsrf_token',
-      '*page_token', 'continuation_token', 'next_token',
+      '*page_token', 'continuation_token', 'next_token', 'nonsecretkeys',
     ],
     disabledRules: [],
     extraRulesFile: null,

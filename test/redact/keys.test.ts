@@ -26,3 +26,12 @@ test('globs anchor at both ends and place middle parts in order', () => {
 test('keywords are the longest literal part of each pattern', () => {
   assert.deepEqual([...compileKeyPatterns(['*api_key*', 'set-cookie', '*_token']).keywords].sort(), ['_token', 'api_key', 'set_cookie']);
 });
+
+test('JSON pointers are judged by their last segment; names of variables and key lists are not secrets', () => {
+  const keys = compileKeyPatterns(DEFAULT_SENSITIVE_KEYS);
+  assert.equal(keys.matches('/secrets/provider'), false);
+  assert.equal(keys.matches('/gateway/auth/oauth/clientSecret'), true);
+  assert.equal(keys.matches('passphraseEnv'), false);
+  assert.equal(keys.matches('nonSecretKeys'), false);
+  assert.equal(keys.matches('apiKeys'), true);
+});
