@@ -5,8 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { BulwarkError, EXIT, exitCodeOf, formatError } from '../errors/index.js';
 import { registerAuditCommands } from './audit.js';
+import { registerDoctorCommand } from './doctor.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRedactCommand } from './redact.js';
+import { registerRunCommand } from './run.js';
 import { registerSecretsCommands } from './secrets.js';
 import { runExitCleanups } from '../runtime/index.js';
 import { VERSION } from './version.js';
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerRedactCommand(program);
   registerSecretsCommands(program);
   registerAuditCommands(program);
+  registerRunCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 

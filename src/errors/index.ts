@@ -37,6 +37,11 @@ export const ERROR_CODES = {
   BWK_MASTER_KEY_INVALID: { exit: EXIT.usage, summary: 'BULWARK_MASTER_KEY is not base64 of exactly 32 bytes' },
   BWK_AUDIT_UNAVAILABLE: { exit: EXIT.internal, summary: 'the audit log cannot be written; operations that must be audited are denied' },
   BWK_AUDIT_VERIFY_FAILED: { exit: EXIT.findings, summary: 'the audit log failed verification (modified, deleted, reordered, truncated or badly signed records)' },
+  BWK_MANIFEST_NOT_FOUND: { exit: EXIT.usage, summary: 'the named plugin manifest does not exist' },
+  BWK_MANIFEST_PARSE: { exit: EXIT.usage, summary: 'the plugin manifest is not valid JSON' },
+  BWK_MANIFEST_INVALID: { exit: EXIT.usage, summary: 'the plugin manifest does not match the schema' },
+  BWK_GRANT_REFUSED: { exit: EXIT.usage, summary: 'a manifest grant is too broad or names a protected path' },
+  BWK_SANDBOX_UNAVAILABLE: { exit: EXIT.internal, summary: 'the sandbox cannot be set up as the policy requires on this machine' },
   BWK_INTERNAL: { exit: EXIT.internal, summary: 'bulwark failed; this is a bug' },
 } as const satisfies Record<string, { exit: ExitCode; summary: string }>;
 

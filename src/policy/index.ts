@@ -43,5 +43,6 @@ export { DEFAULT_POLICY_FILE, loadPolicy, locatePolicyFile, MAX_POLICY_BYTES, PO
 export { describeSource, explainPolicy, formatExplainTable, MASK, maskSecrets, policySecretValues } from './explain.js';
 export { envFields, policySchema, policySchemaText, schemaAt, secretFields, SCHEMA_URL } from './schema.js';
 export { didYouMean, editDistance, formatProblem } from './problems.js';
+export { JsonSyntaxError, parseJson } from './json.js';
 export { initialPolicyText, policySchemaId } from './init.js';
 export { commandBaseName, hostEntryProblem, isLoopbackHost, semanticProblems, SHELLS } from './semantic.js';
