@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { formatAccuracyBench, runAccuracyBench } from './accuracy.js';
 import { formatAuditBench, runAuditBench } from './audit.js';
+import { formatEgressBench, runEgressBench } from './egress.js';
 import { formatLoggerBench, runLoggerBench } from './logger.js';
 import { formatMemoryBench, runMemoryBench } from './memory.js';
 import { formatRedactBench, runRedactBench } from './redact.js';
@@ -46,6 +47,11 @@ if (wanted('vault')) {
   const result = await runVaultBench();
   results.vault = result;
   process.stdout.write(`\n## secrets vault: resolveSecret and unlock\n\n${formatVaultBench(result)}\n`);
+}
+if (wanted('egress')) {
+  const result = await runEgressBench(Number(process.env.BENCH_EGRESS_TUNNELS ?? '2000'), Number(process.env.BENCH_EGRESS_MB ?? '256'));
+  results.egress = result;
+  process.stdout.write(`\n## egress proxy vs a direct connection\n\n${formatEgressBench(result)}\n`);
 }
 workFile('.keep', '');
 writeFileSync(`${WORK}results.json`, `${JSON.stringify(results, null, 2)}\n`);
