@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { didYouMean } from '../policy/index.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { problemsFromAjv } from '../policy/index.js';
 import type { Manifest, ManifestProblem } from './types.js';
 
 interface SchemaNode {
@@ -70,75 +70,16 @@ function schemaAt(pointer: string): SchemaNode | undefined {
   return node === undefined ? undefined : resolve(node);
 }
 
-function fixFor(node: SchemaNode | undefined): string {
-  return node?.description ?? 'see the manifest reference in README.md (`bulwark run`)';
-}
-
-function param(error: ErrorObject, name: string): unknown {
-  const params = error.params as Record<string, unknown>;
-  return Object.hasOwn(params, name) ? new Map(Object.entries(params)).get(name) : undefined;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a fractional number';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-function article(type: string): string {
-  return type === 'integer' || type === 'object' || type === 'array' ? `an ${type}` : `a ${type}`;
-}
-
-function convert(error: ErrorObject): ManifestProblem {
-  const path = error.instancePath;
-  const node = schemaAt(path);
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const key = String(param(error, 'additionalProperty'));
-      const allowed = Object.keys(node?.properties ?? {});
-      const suggestion = didYouMean(key, allowed);
-      const keyPath = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-      return suggestion === undefined
-        ? { path: keyPath, message: `unknown key "${key}"`, fix: `remove "${key}"; the keys allowed here are: ${allowed.join(', ')}` }
-        : { path: keyPath, message: `unknown key "${key}" (did you mean "${suggestion}"?)`, fix: `rename it to "${suggestion}" (or remove it); the keys allowed here are: ${allowed.join(', ')}` };
-    }
-    case 'required': {
-      const key = String(param(error, 'missingProperty'));
-      const keyPath = `${path}/${key}`;
-      if (path === '/permissions/process' && key === 'justification') {
-        return { path: keyPath, message: 'process.spawn needs a justification', fix: 'add "justification": a sentence saying why the plugin starts processes, e.g. "reads commit history with git log"' };
-      }
-      return { path: keyPath, message: 'is required here', fix: fixFor(schemaAt(keyPath)) };
-    }
-    case 'type':
-      return { path, message: `must be ${article(String(param(error, 'type')))}, not ${describeValue(error.data)}`, fix: fixFor(node) };
-    case 'pattern':
-      return { path, message: 'has the wrong format', fix: fixFor(node) };
-    case 'uniqueItems':
-      return { path, message: 'lists the same entry twice', fix: 'remove the duplicate' };
-    case 'minimum':
-    case 'maximum':
-      return { path, message: `must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${String(param(error, 'limit'))}`, fix: fixFor(node) };
-    case 'minLength':
-      return { path, message: `must be at least ${String(param(error, 'limit'))} characters long`, fix: fixFor(node) };
-    default:
-      return { path, message: error.message ?? 'is not valid', fix: fixFor(node) };
-  }
-}
-
 /** Validates a parsed manifest; returns the problems (none means valid), each with a path and a fix. */
 export function validateManifestDocument(document: unknown): { manifest: Manifest; problems: [] } | { manifest: undefined; problems: ManifestProblem[] } {
   const validate = manifestValidator();
   if (validate(document)) return { manifest: document as Manifest, problems: [] };
-  const seen = new Set<string>();
-  const problems: ManifestProblem[] = [];
-  for (const error of validate.errors ?? []) {
-    const problem = convert(error);
-    const key = `${problem.path}\u0000${problem.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    problems.push(problem);
-  }
+  // The same Ajv-error wording as the policy, walking this schema.
+  const walker = { at: schemaAt, resolve, hint: 'see the manifest reference in README.md (`bulwark run`)' };
+  const problems: ManifestProblem[] = problemsFromAjv(validate.errors ?? [], new Set(), walker).map(({ path, message, fix }) =>
+    path === '/permissions/process/justification'
+      ? { path, message: 'process.spawn needs a justification', fix: 'add "justification": a sentence saying why the plugin starts processes, e.g. "reads commit history with git log"' }
+      : { path, message, fix },
+  );
   return { manifest: undefined, problems };
 }

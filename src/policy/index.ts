@@ -42,7 +42,8 @@ export { canonicalJson, defaultPolicy, policyHash, policyProblemsError, validate
 export { DEFAULT_POLICY_FILE, loadPolicy, locatePolicyFile, MAX_POLICY_BYTES, POLICY_ENV_VAR, readPolicyFile } from './load.js';
 export { describeSource, explainPolicy, formatExplainTable, MASK, maskSecrets, policySecretValues } from './explain.js';
 export { envFields, policySchema, policySchemaText, schemaAt, secretFields, SCHEMA_URL } from './schema.js';
-export { didYouMean, editDistance, formatProblem } from './problems.js';
+export { didYouMean, editDistance, formatProblem, problemsFromAjv } from './problems.js';
+export type { SchemaWalker } from './problems.js';
 export { JsonSyntaxError, parseJson } from './json.js';
 export { initialPolicyText, policySchemaId } from './init.js';
 export { commandBaseName, hostEntryProblem, isLoopbackHost, semanticProblems, SHELLS } from './semantic.js';

@@ -5,6 +5,18 @@
  */
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { escapePointerSegment, resolveNode, schemaAt, type SchemaNode } from './schema.js';
+
+/**
+ * How the converter finds the schema of a value: the policy schema by default; the plugin
+ * manifest passes its own. `hint` is the fix when the schema says nothing more specific.
+ */
+export interface SchemaWalker {
+  at(pointer: string): SchemaNode | undefined;
+  resolve(node: SchemaNode): SchemaNode;
+  readonly hint: string;
+}
+
+const POLICY_WALKER: SchemaWalker = { at: schemaAt, resolve: resolveNode, hint: 'see docs/policy.md' };
 import type { PolicyProblem } from './types.js';
 
 /**
@@ -86,8 +98,8 @@ function expectedTypes(type: unknown): string {
 }
 
 /** A short description of what a schema accepts, for anyOf alternatives. */
-function describeSchema(node: SchemaNode): string {
-  const resolved = resolveNode(node);
+function describeSchema(node: SchemaNode, walker: SchemaWalker): string {
+  const resolved = walker.resolve(node);
   if (resolved.const !== undefined) return JSON.stringify(resolved.const);
   if (resolved.enum !== undefined) return `one of ${resolved.enum.map((v) => JSON.stringify(v)).join(', ')}`;
   const type = resolved.type === undefined ? 'value' : expectedTypes(resolved.type);
@@ -96,12 +108,12 @@ function describeSchema(node: SchemaNode): string {
   return type;
 }
 
-function defaultFix(node: SchemaNode | undefined): string {
-  if (node === undefined) return 'see docs/policy.md';
+function defaultFix(node: SchemaNode | undefined, walker: SchemaWalker): string {
+  if (node === undefined) return walker.hint;
   const parts: string[] = [];
   if (node.description !== undefined) parts.push(node.description);
   if (node.default !== undefined) parts.push(`Remove the key to use the default, ${quoteShort(node.default)}.`);
-  return parts.join(' ') || 'see docs/policy.md';
+  return parts.join(' ') || walker.hint;
 }
 
 function problem(path: string, message: string, fix: string, suggestion?: string): PolicyProblem {
@@ -115,13 +127,13 @@ function param(error: ErrorObject, name: string): unknown {
   return Object.hasOwn(params, name) ? new Map(Object.entries(params)).get(name) : undefined;
 }
 
-function convert(error: ErrorObject): PolicyProblem {
+function convert(error: ErrorObject, walker: SchemaWalker): PolicyProblem {
   const path = error.instancePath;
-  const node = schemaAt(path);
+  const node = walker.at(path);
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(param(error, 'additionalProperty'));
-      const allowed = Object.keys(resolveNode(node ?? {}).properties ?? {});
+      const allowed = Object.keys(walker.resolve(node ?? {}).properties ?? {});
       const suggestion = didYouMean(key, allowed);
       const fix =
         suggestion === undefined
@@ -131,46 +143,46 @@ function convert(error: ErrorObject): PolicyProblem {
     }
     case 'required': {
       const key = String(param(error, 'missingProperty'));
-      const child = node === undefined ? undefined : schemaAt(`${path}/${escapePointerSegment(key)}`);
-      return problem(`${path}/${escapePointerSegment(key)}`, 'is required here', defaultFix(child));
+      const child = node === undefined ? undefined : walker.at(`${path}/${escapePointerSegment(key)}`);
+      return problem(`${path}/${escapePointerSegment(key)}`, 'is required here', defaultFix(child, walker));
     }
     case 'type':
-      return problem(path, `must be ${expectedTypes(param(error, 'type'))}, not ${jsonType(error.data)}`, defaultFix(node));
+      return problem(path, `must be ${expectedTypes(param(error, 'type'))}, not ${jsonType(error.data)}`, defaultFix(node, walker));
     case 'enum': {
       const allowed = (param(error, 'allowedValues') as unknown[]).map((value) => JSON.stringify(value));
       const suggestion = typeof error.data === 'string' ? didYouMean(error.data, (param(error, 'allowedValues') as unknown[]).map(String)) : undefined;
       const head = typeof error.data === 'string' ? `${quoteShort(error.data)} is not one of ${allowed.join(', ')}` : `must be one of ${allowed.join(', ')}`;
-      return problem(path, head, defaultFix(node), suggestion);
+      return problem(path, head, defaultFix(node, walker), suggestion);
     }
     case 'const': {
       const allowed = JSON.stringify(param(error, 'allowedValue'));
       return problem(path, `must be ${allowed}`, `set it to ${allowed} or remove it`);
     }
     case 'anyOf': {
-      const alternatives = (error.schema as SchemaNode[]).map(describeSchema);
-      return problem(path, `must be ${alternatives.join(' or ')}`, defaultFix(node));
+      const alternatives = (error.schema as SchemaNode[]).map((alternative) => describeSchema(alternative, walker));
+      return problem(path, `must be ${alternatives.join(' or ')}`, defaultFix(node, walker));
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
       const words = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'greater than', exclusiveMaximum: 'less than' } as const;
-      return problem(path, `must be ${words[error.keyword]} ${String(param(error, 'limit'))}`, defaultFix(node));
+      return problem(path, `must be ${words[error.keyword]} ${String(param(error, 'limit'))}`, defaultFix(node, walker));
     }
     case 'minLength': {
       const limit = Number(param(error, 'limit'));
-      return problem(path, limit === 1 ? 'must not be empty' : `must be at least ${limit} characters long`, defaultFix(node));
+      return problem(path, limit === 1 ? 'must not be empty' : `must be at least ${limit} characters long`, defaultFix(node, walker));
     }
     case 'maxLength':
-      return problem(path, `must be at most ${String(param(error, 'limit'))} characters long`, defaultFix(node));
+      return problem(path, `must be at most ${String(param(error, 'limit'))} characters long`, defaultFix(node, walker));
     case 'minItems':
-      return problem(path, `must list at least ${String(param(error, 'limit'))} item(s)`, defaultFix(node));
+      return problem(path, `must list at least ${String(param(error, 'limit'))} item(s)`, defaultFix(node, walker));
     case 'uniqueItems':
       return problem(path, `lists the same value twice (items ${String(param(error, 'j'))} and ${String(param(error, 'i'))})`, 'remove the duplicate');
     case 'pattern':
-      return problem(path, `does not have the expected form (${String(param(error, 'pattern'))})`, defaultFix(node));
+      return problem(path, `does not have the expected form (${String(param(error, 'pattern'))})`, defaultFix(node, walker));
     default:
-      return problem(path, error.message ?? `fails ${error.keyword}`, defaultFix(node));
+      return problem(path, error.message ?? `fails ${error.keyword}`, defaultFix(node, walker));
   }
 }
 
@@ -179,14 +191,14 @@ function convert(error: ErrorObject): PolicyProblem {
  * folded into the anyOf's own error, and errors at `suppress`ed paths (already reported, e.g. a
  * refused `${VAR}`) are dropped.
  */
-export function problemsFromAjv(errors: readonly ErrorObject[], suppress: ReadonlySet<string> = new Set()): PolicyProblem[] {
+export function problemsFromAjv(errors: readonly ErrorObject[], suppress: ReadonlySet<string> = new Set(), walker: SchemaWalker = POLICY_WALKER): PolicyProblem[] {
   const anyOfPaths = errors.filter((error) => error.keyword === 'anyOf').map((error) => `${error.schemaPath}/`);
   const seen = new Set<string>();
   const problems: PolicyProblem[] = [];
   for (const error of errors) {
     if (anyOfPaths.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
     if (suppress.has(error.instancePath)) continue;
-    const converted = convert(error);
+    const converted = convert(error, walker);
     const key = `${converted.path}\u0000${converted.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
