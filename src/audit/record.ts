@@ -99,17 +99,9 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export interface RecordFields {
-  readonly seq: number;
-  readonly time: string;
-  readonly type: string;
-  readonly actor: string;
-  readonly subject: string;
-  readonly decision: AuditDecision | null;
-  readonly rule: string | null;
-  /** Already redacted. */
+/** A record before it is hashed; `data` is already redacted. */
+export interface RecordFields extends Omit<AuditRecord, 'data' | 'hash'> {
   readonly data: unknown;
-  readonly prev: string | null;
 }
 
 /** Builds a record: its hash and the line to write (with the trailing newline). */
